@@ -1,0 +1,159 @@
+// passwords2: check a password through its PHC string, never by hashing it again.
+//
+// `PUT /account/password` changes a password once the user has re-typed the current
+// one. The check hashes the typed password and compares the two PHC strings, but
+// Argon2 salts every hash with fresh random bytes, so the strings never match and
+// nobody can change their password. Parse the stored string (`PasswordHash::new`) and
+// `verify_password` against it: that reuses its salt and its parameters, so hashes made
+// before a parameter upgrade keep working too.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::put;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+struct AppState {
+    /// username -> PHC string
+    users: Mutex<HashMap<String, String>>,
+    /// Parameters for new hashes.
+    argon2: Argon2<'static>,
+}
+
+#[derive(Deserialize)]
+struct ChangePassword {
+    username: String,
+    current_password: String,
+    new_password: String,
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/account/password", put(change_password))
+        .with_state(state)
+}
+
+async fn change_password(
+    State(state): State<Arc<AppState>>,
+    Json(req): Json<ChangePassword>,
+) -> StatusCode {
+    let mut users = state.users.lock().unwrap();
+    let Some(stored) = users.get(&req.username) else {
+        return StatusCode::FORBIDDEN;
+    };
+
+    // TODO: hashing again picks a new salt; verify against the stored PHC string instead.
+    let current_ok = state
+        .argon2
+        .hash_password(req.current_password.as_bytes())
+        .is_ok_and(|typed| typed.to_string() == *stored);
+    if !current_ok {
+        return StatusCode::FORBIDDEN;
+    }
+
+    let Ok(new_hash) = state.argon2.hash_password(req.new_password.as_bytes()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    };
+    users.insert(req.username, new_hash.to_string());
+    StatusCode::NO_CONTENT
+}
+
+fn main() {
+    let argon2 = Argon2::default();
+    let hash = argon2.hash_password(b"hunter2").unwrap().to_string();
+    let again = argon2.hash_password(b"hunter2").unwrap().to_string();
+    println!("hunter2 -> {hash}");
+    println!("hunter2 -> {again}");
+    println!("same string: {}", hash == again);
+    let _ = app(Arc::new(AppState {
+        users: Mutex::new(HashMap::from([("alice".to_string(), hash)])),
+        argon2,
+    }));
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::PasswordVerifier;
+    use argon2::{Params, PasswordHash};
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
+    fn argon2_with(m_kib: u32, t: u32) -> Argon2<'static> {
+        Argon2::from(Params::new(m_kib, t, 1, None).unwrap())
+    }
+
+    fn state_with_alice(alice_hash_made_by: &Argon2) -> Arc<AppState> {
+        let hash = alice_hash_made_by
+            .hash_password(b"old password")
+            .unwrap()
+            .to_string();
+        Arc::new(AppState {
+            users: Mutex::new(HashMap::from([("alice".to_string(), hash)])),
+            argon2: argon2_with(64, 1),
+        })
+    }
+
+    async fn change(state: &Arc<AppState>, current: &str, new: &str) -> StatusCode {
+        let body = serde_json::json!({
+            "username": "alice",
+            "current_password": current,
+            "new_password": new,
+        });
+        let req = Request::put("/account/password")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        app(state.clone()).oneshot(req).await.unwrap().status()
+    }
+
+    fn alice_password_is(state: &AppState, password: &str) -> bool {
+        let users = state.users.lock().unwrap();
+        let parsed = PasswordHash::new(&users["alice"]).unwrap();
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn the_right_current_password_changes_it() {
+        let state = state_with_alice(&argon2_with(64, 1));
+        assert_eq!(
+            change(&state, "old password", "new password").await,
+            StatusCode::NO_CONTENT,
+            "alice typed her current password correctly"
+        );
+        assert!(alice_password_is(&state, "new password"));
+        assert!(!alice_password_is(&state, "old password"));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_current_password_is_refused() {
+        let state = state_with_alice(&argon2_with(64, 1));
+        assert_eq!(
+            change(&state, "guess", "attacker's password").await,
+            StatusCode::FORBIDDEN
+        );
+        assert!(alice_password_is(&state, "old password"));
+    }
+
+    #[tokio::test]
+    async fn hashes_made_with_older_parameters_still_verify() {
+        // Alice signed up before the server moved to its current parameters.
+        let state = state_with_alice(&argon2_with(32, 2));
+        assert_eq!(
+            change(&state, "old password", "new password").await,
+            StatusCode::NO_CONTENT,
+            "alice's hash says m=32,t=2: verify with the parameters stored in it"
+        );
+        assert!(alice_password_is(&state, "new password"));
+    }
+}

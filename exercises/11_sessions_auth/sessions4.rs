@@ -1,0 +1,296 @@
+// sessions4: authentication says who is asking; authorization decides what they get.
+//
+// `GET /notes/{id}` and `DELETE /notes/{id}` require a signed-in user, but then load
+// the note by its id alone. Ids are sequential, so any user can read or delete anybody's
+// notes by counting: an insecure direct object reference (IDOR), the classic broken
+// access control bug. Scope each query to the caller (`... AND owner_id = ?`), and
+// answer a note that belongs to someone else exactly like one that does not exist (404):
+// a 403 would confirm that the id is in use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+type UserId = i64;
+
+/// One-way digest of a session token (see sessions2).
+fn token_digest(token: &str) -> [u8; 32] {
+    let params = Params::new(Params::MIN_M_COST, 1, 1, Some(32)).expect("valid parameters");
+    let mut digest = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(token.as_bytes(), b"session-token-v1", &mut digest)
+        .expect("valid salt and output length");
+    digest
+}
+
+/// 32 bytes from the OS generator, as 64 hex characters (see sessions1).
+fn new_session_token() -> String {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+struct AppState {
+    db: Mutex<Connection>,
+    /// token digest -> user
+    sessions: Mutex<HashMap<[u8; 32], UserId>>,
+}
+
+impl AppState {
+    fn new() -> rusqlite::Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch(
+            "CREATE TABLE notes (
+                id       INTEGER PRIMARY KEY,
+                owner_id INTEGER NOT NULL,
+                body     TEXT NOT NULL
+            )",
+        )?;
+        Ok(AppState {
+            db: Mutex::new(conn),
+            sessions: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Starts a session (what `POST /login` does once the password checked out).
+    fn sign_in(&self, user: UserId) -> String {
+        let token = new_session_token();
+        self.sessions
+            .lock()
+            .unwrap()
+            .insert(token_digest(&token), user);
+        token
+    }
+}
+
+/// The signed-in user (see sessions3).
+struct AuthUser(UserId);
+
+impl FromRequestParts<Arc<AppState>> for AuthUser {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        let sessions = state.sessions.lock().unwrap();
+        let user = sessions.get(&token_digest(token));
+        user.copied().map(AuthUser).ok_or(StatusCode::UNAUTHORIZED)
+    }
+}
+
+#[derive(Serialize)]
+struct Note {
+    id: i64,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct NewNote {
+    body: String,
+}
+
+fn internal(_: rusqlite::Error) -> StatusCode {
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/notes", post(create_note))
+        .route("/notes/{id}", get(get_note).delete(delete_note))
+        .with_state(state)
+}
+
+async fn create_note(
+    State(state): State<Arc<AppState>>,
+    AuthUser(user): AuthUser,
+    Json(new): Json<NewNote>,
+) -> Result<(StatusCode, Json<Note>), StatusCode> {
+    let db = state.db.lock().unwrap();
+    db.execute(
+        "INSERT INTO notes (owner_id, body) VALUES (?1, ?2)",
+        params![user, new.body],
+    )
+    .map_err(internal)?;
+    let note = Note {
+        id: db.last_insert_rowid(),
+        body: new.body,
+    };
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+async fn get_note(
+    State(state): State<Arc<AppState>>,
+    _caller: AuthUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Note>, StatusCode> {
+    let db = state.db.lock().unwrap();
+    let note = db
+        .query_row(
+            // TODO: any signed-in user gets any note.
+            "SELECT id, body FROM notes WHERE id = ?1",
+            params![id],
+            |row| {
+                Ok(Note {
+                    id: row.get(0)?,
+                    body: row.get(1)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(internal)?;
+    note.map(Json).ok_or(StatusCode::NOT_FOUND)
+}
+
+async fn delete_note(
+    State(state): State<Arc<AppState>>,
+    _caller: AuthUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, StatusCode> {
+    let db = state.db.lock().unwrap();
+    let deleted = db
+        .execute(
+            // TODO: any signed-in user deletes any note.
+            "DELETE FROM notes WHERE id = ?1",
+            params![id],
+        )
+        .map_err(internal)?;
+    if deleted == 0 {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn main() -> rusqlite::Result<()> {
+    let state = Arc::new(AppState::new()?);
+    println!("alice's token: {}", state.sign_in(1));
+    let _ = app(state);
+    Ok(())
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    struct World {
+        app: Router,
+        alice: String,
+        bob: String,
+        alices_note: i64,
+    }
+
+    async fn call(app: &Router, method: &str, uri: &str, token: &str) -> (StatusCode, Vec<u8>) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        (
+            status,
+            to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap()
+                .to_vec(),
+        )
+    }
+
+    /// Alice and Bob are signed in; Alice has one note, Bob has none.
+    async fn world() -> World {
+        let state = Arc::new(AppState::new().unwrap());
+        let (alice, bob) = (state.sign_in(1), state.sign_in(2));
+        let app = app(state);
+        let req = Request::post("/notes")
+            .header("authorization", format!("Bearer {alice}"))
+            .header("content-type", "application/json")
+            .body(Body::from(json!({ "body": "diary: day 1" }).to_string()))
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let body: Value =
+            serde_json::from_slice(&to_bytes(resp.into_body(), usize::MAX).await.unwrap()).unwrap();
+        let alices_note = body["id"].as_i64().unwrap();
+        World {
+            app,
+            alice,
+            bob,
+            alices_note,
+        }
+    }
+
+    #[tokio::test]
+    async fn owners_read_and_delete_their_notes() {
+        let w = world().await;
+        let uri = format!("/notes/{}", w.alices_note);
+        let (status, body) = call(&w.app, "GET", &uri, &w.alice).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(String::from_utf8_lossy(&body).contains("diary: day 1"));
+        assert_eq!(
+            call(&w.app, "DELETE", &uri, &w.alice).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            call(&w.app, "GET", &uri, &w.alice).await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[tokio::test]
+    async fn another_users_note_is_not_found() {
+        let w = world().await;
+        // Bob walks through the ids.
+        for id in 1..=5 {
+            let (status, body) = call(&w.app, "GET", &format!("/notes/{id}"), &w.bob).await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "bob read note {id}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        let uri = format!("/notes/{}", w.alices_note);
+        assert_eq!(
+            call(&w.app, "DELETE", &uri, &w.bob).await.0,
+            StatusCode::NOT_FOUND,
+            "bob deleted alice's note"
+        );
+        assert_eq!(
+            call(&w.app, "GET", &uri, &w.alice).await.0,
+            StatusCode::OK,
+            "alice's note is gone"
+        );
+    }
+
+    #[tokio::test]
+    async fn someone_elses_note_looks_exactly_like_a_missing_one() {
+        let w = world().await;
+        let (status, body) =
+            call(&w.app, "GET", &format!("/notes/{}", w.alices_note), &w.bob).await;
+        let theirs = (status, String::from_utf8_lossy(&body).into_owned());
+        let (status, body) = call(&w.app, "GET", "/notes/999", &w.bob).await;
+        let missing = (status, String::from_utf8_lossy(&body).into_owned());
+        assert_eq!(theirs, missing, "the answer tells bob the note exists");
+    }
+}

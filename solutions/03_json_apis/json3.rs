@@ -1,0 +1,230 @@
+// json3: the database row is not the API response.
+//
+// `UserRow` mirrors the `users` table, password hash included: the login code needs it.
+// The handlers serialize that row straight to JSON, so every signup and every profile
+// read hands the Argon2 hash to whoever asks, ready for offline cracking (OWASP A02
+// Cryptographic Failures, A01 Broken Access Control). Give the API its own public type
+// that has only the fields clients may see, convert rows into it, and stop `UserRow`
+// from being serializable at all, so it cannot leak again by accident.
+//
+// API contract:
+//   POST /users {"email": "...", "name": "...", "password": "..."} -> 201 {"id", "email", "name"}
+//   GET  /users/{id}                                             -> 200 {"id", "email", "name"}
+
+use std::sync::{Arc, Mutex};
+
+use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+type Db = Arc<Mutex<Connection>>;
+
+/// One row of the `users` table, as the repository returns it.
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    #[allow(dead_code)] // read by the login code, which is not part of this file
+    password_hash: String,
+}
+
+/// What the API shows of a user.
+#[derive(Serialize)]
+struct PublicUser {
+    id: i64,
+    email: String,
+    name: String,
+}
+
+impl From<UserRow> for PublicUser {
+    fn from(row: UserRow) -> Self {
+        PublicUser {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Signup {
+    email: String,
+    name: String,
+    password: String,
+}
+
+fn find_user(conn: &Connection, id: i64) -> rusqlite::Result<Option<UserRow>> {
+    conn.query_row(
+        "SELECT id, email, name, password_hash FROM users WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(UserRow {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                password_hash: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+async fn signup(
+    State(db): State<Db>,
+    Json(req): Json<Signup>,
+) -> Result<(StatusCode, Json<PublicUser>), StatusCode> {
+    // Argon2 is deliberately slow: run it off the async worker.
+    let password_hash = tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(req.password.as_bytes())
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+
+    let conn = db.lock().unwrap();
+    conn.execute(
+        "INSERT INTO users (email, name, password_hash) VALUES (?1, ?2, ?3)",
+        params![req.email, req.name, password_hash],
+    )
+    .map_err(|_| StatusCode::CONFLICT)?;
+    let row = find_user(&conn, conn.last_insert_rowid())
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+    Ok((StatusCode::CREATED, Json(PublicUser::from(row))))
+}
+
+async fn get_user(
+    State(db): State<Db>,
+    Path(id): Path<i64>,
+) -> Result<Json<PublicUser>, StatusCode> {
+    let conn = db.lock().unwrap();
+    let row = find_user(&conn, id)
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .ok_or(StatusCode::NOT_FOUND)?;
+    Ok(Json(PublicUser::from(row)))
+}
+
+fn app(db: Db) -> Router {
+    Router::new()
+        .route("/users", post(signup))
+        .route("/users/{id}", get(get_user))
+        .with_state(db)
+}
+
+fn open_db() -> Db {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE users (
+            id            INTEGER PRIMARY KEY,
+            email         TEXT NOT NULL UNIQUE,
+            name          TEXT NOT NULL,
+            password_hash TEXT NOT NULL
+        );",
+    )
+    .unwrap();
+    Arc::new(Mutex::new(conn))
+}
+
+fn main() {
+    // The tests drive the router in-process; building it is enough here.
+    let _ = app(open_db());
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    async fn signup_ada(app: &Router) -> (StatusCode, String) {
+        let req = Request::post("/users")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"email": "ada@example.com", "name": "Ada", "password": PASSWORD})
+                    .to_string(),
+            ))
+            .unwrap();
+        send(app, req).await
+    }
+
+    fn stored_hash(db: &Db) -> String {
+        let conn = db.lock().unwrap();
+        conn.query_row("SELECT password_hash FROM users WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    /// The attack: read a response and look for anything that helps crack the password.
+    fn assert_no_secrets(body: &str, hash: &str) {
+        let json: Value = serde_json::from_str(body).unwrap();
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["email", "id", "name"],
+            "the response must have exactly the public fields, got {body}"
+        );
+        assert!(!body.contains(hash), "the password hash leaked: {body}");
+        assert!(!body.contains("$argon2"), "a password hash leaked: {body}");
+        assert!(!body.contains(PASSWORD), "the password leaked: {body}");
+    }
+
+    #[tokio::test]
+    async fn signup_response_has_no_secrets() {
+        let db = open_db();
+        let app = app(db.clone());
+        let (status, body) = signup_ada(&app).await;
+        assert_eq!(status, StatusCode::CREATED, "body: {body}");
+
+        let hash = stored_hash(&db);
+        assert!(
+            hash.starts_with("$argon2id$"),
+            "the hash must still be stored"
+        );
+        assert_no_secrets(&body, &hash);
+    }
+
+    #[tokio::test]
+    async fn profile_response_has_no_secrets() {
+        let db = open_db();
+        let app = app(db.clone());
+        signup_ada(&app).await;
+
+        let req = Request::get("/users/1").body(Body::empty()).unwrap();
+        let (status, body) = send(&app, req).await;
+        assert_eq!(status, StatusCode::OK, "body: {body}");
+        assert_no_secrets(&body, &stored_hash(&db));
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json,
+            json!({"id": 1, "email": "ada@example.com", "name": "Ada"})
+        );
+    }
+}

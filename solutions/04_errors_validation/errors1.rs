@@ -1,0 +1,198 @@
+// errors1: return errors as responses; never panic in a handler.
+//
+// These handlers `expect()` their way through: an unknown account id or a withdrawal
+// larger than the balance panics. axum does not turn a panic into a response: the
+// connection is dropped, the client sees a network error instead of a reason, and a
+// panic while a `Mutex` is locked poisons it, so every later request panics too.
+// Define an error type that implements `IntoResponse` and return `Result` from the
+// handlers (see the TODOs), answering the JSON errors of the contract below.
+//
+// API contract:
+//   GET  /accounts/{id}                                -> 200 {"id", "owner", "balance_cents"}
+//   POST /accounts/{id}/withdraw {"amount_cents": N}   -> 200 the account after the withdrawal
+//   unknown account                 -> 404 {"error": "account_not_found", "message": "..."}
+//   amount larger than the balance  -> 409 {"error": "insufficient_funds", "message": "..."}
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Clone, Serialize)]
+struct Account {
+    id: u64,
+    owner: String,
+    balance_cents: u64,
+}
+
+#[derive(Deserialize)]
+struct Withdrawal {
+    amount_cents: u64,
+}
+
+type Accounts = Arc<Mutex<HashMap<u64, Account>>>;
+
+/// Everything a handler of this API can answer instead of a success.
+enum ApiError {
+    AccountNotFound(u64),
+    InsufficientFunds {
+        balance_cents: u64,
+        amount_cents: u64,
+    },
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::AccountNotFound(id) => (
+                StatusCode::NOT_FOUND,
+                "account_not_found",
+                format!("no account with id {id}"),
+            ),
+            ApiError::InsufficientFunds {
+                balance_cents,
+                amount_cents,
+            } => (
+                StatusCode::CONFLICT,
+                "insufficient_funds",
+                format!("cannot withdraw {amount_cents} cents from a balance of {balance_cents}"),
+            ),
+        };
+        (status, Json(json!({"error": code, "message": message}))).into_response()
+    }
+}
+
+async fn get_account(
+    State(accounts): State<Accounts>,
+    Path(id): Path<u64>,
+) -> Result<Json<Account>, ApiError> {
+    let accounts = accounts.lock().unwrap();
+    let account = accounts.get(&id).ok_or(ApiError::AccountNotFound(id))?;
+    Ok(Json(account.clone()))
+}
+
+async fn withdraw(
+    State(accounts): State<Accounts>,
+    Path(id): Path<u64>,
+    Json(req): Json<Withdrawal>,
+) -> Result<Json<Account>, ApiError> {
+    let mut accounts = accounts.lock().unwrap();
+    let account = accounts.get_mut(&id).ok_or(ApiError::AccountNotFound(id))?;
+    let Some(balance) = account.balance_cents.checked_sub(req.amount_cents) else {
+        return Err(ApiError::InsufficientFunds {
+            balance_cents: account.balance_cents,
+            amount_cents: req.amount_cents,
+        });
+    };
+    account.balance_cents = balance;
+    Ok(Json(account.clone()))
+}
+
+fn app() -> Router {
+    let ada = Account {
+        id: 1,
+        owner: "Ada".to_string(),
+        balance_cents: 5_000,
+    };
+    Router::new()
+        .route("/accounts/{id}", get(get_account))
+        .route("/accounts/{id}/withdraw", post(withdraw))
+        .with_state(Arc::new(Mutex::new(HashMap::from([(1, ada)]))))
+}
+
+fn main() {
+    // The tests drive the router in-process; building it is enough here.
+    let _ = app();
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    /// Sends one request. A handler panic shows up here as a test failure naming it.
+    async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let content_type = resp.headers().get(header::CONTENT_TYPE).cloned();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "{status}: the body is not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        assert_eq!(
+            content_type.as_ref().and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{status}: errors are JSON too"
+        );
+        (status, body)
+    }
+
+    fn get_account(id: u64) -> Request<Body> {
+        Request::get(format!("/accounts/{id}"))
+            .body(Body::empty())
+            .unwrap()
+    }
+
+    fn withdraw(id: u64, amount_cents: u64) -> Request<Body> {
+        Request::post(format!("/accounts/{id}/withdraw"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({"amount_cents": amount_cents}).to_string(),
+            ))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn existing_account_is_returned() {
+        let (status, body) = send(&app(), get_account(1)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            json!({"id": 1, "owner": "Ada", "balance_cents": 5000})
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_account_is_a_json_404() {
+        let (status, body) = send(&app(), get_account(42)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "account_not_found", "body: {body}");
+        assert!(body["message"].is_string(), "body: {body}");
+
+        let (status, body) = send(&app(), withdraw(42, 100)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "account_not_found", "body: {body}");
+    }
+
+    #[tokio::test]
+    async fn overdraft_is_a_json_409_and_the_service_keeps_working() {
+        let app = app();
+        let (status, body) = send(&app, withdraw(1, 9_000)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["error"], "insufficient_funds", "body: {body}");
+        assert!(body["message"].is_string(), "body: {body}");
+
+        // The failed request changed nothing, and the next requests are served normally.
+        let (status, body) = send(&app, get_account(1)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["balance_cents"], 5000);
+        let (status, body) = send(&app, withdraw(1, 1_500)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["balance_cents"], 3500);
+    }
+}

@@ -1,0 +1,176 @@
+// passwords4: Argon2 is deliberately slow, so keep it off the async runtime.
+//
+// With production parameters one verification burns tens of milliseconds of CPU (and
+// 19 MiB of RAM). `login` runs it right inside an async handler, which holds the
+// runtime's worker thread: while somebody logs in, no other request on that thread
+// makes progress, not even the load balancer's `/health` probe. Move the
+// verification onto tokio's blocking thread pool with `tokio::task::spawn_blocking`
+// and await its result.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use argon2::password_hash::PasswordVerifier;
+use argon2::{Argon2, PasswordHash};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+/// Checks a password against a PHC string. Plain blocking CPU work.
+type Verifier = Arc<dyn Fn(&[u8], &str) -> bool + Send + Sync>;
+
+fn argon2_verify(password: &[u8], phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        // The parameters come from the PHC string, not from this `Argon2` value.
+        Argon2::default().verify_password(password, &parsed).is_ok()
+    })
+}
+
+#[derive(Clone)]
+struct AppState {
+    /// username -> PHC string
+    users: Arc<HashMap<String, String>>,
+    verify: Verifier,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/login", post(login))
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> StatusCode {
+    let Some(phc) = state.users.get(&req.username).cloned() else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let verify = state.verify.clone();
+    let verified = tokio::task::spawn_blocking(move || verify(req.password.as_bytes(), &phc)).await;
+    match verified {
+        Ok(true) => StatusCode::OK,
+        Ok(false) => StatusCode::UNAUTHORIZED,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn main() {
+    let _ = app(AppState {
+        users: Arc::new(HashMap::new()),
+        verify: Arc::new(argon2_verify),
+    });
+    println!("GET /health and POST /login are wired up");
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::Params;
+    use argon2::password_hash::PasswordHasher;
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::sync::{Mutex, mpsc};
+    use std::time::Duration;
+    use tokio::time::timeout;
+    use tower::ServiceExt;
+
+    fn state_with(verify: Verifier) -> AppState {
+        // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
+        let fast = Argon2::from(Params::new(64, 1, 1, None).unwrap());
+        let phc = fast.hash_password(b"s3cret!").unwrap().to_string();
+        AppState {
+            users: Arc::new(HashMap::from([("alice".to_string(), phc)])),
+            verify,
+        }
+    }
+
+    fn login_request(username: &str, password: &str) -> Request<Body> {
+        let body = serde_json::json!({ "username": username, "password": password });
+        Request::post("/login")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn login_checks_the_password() {
+        let app = app(state_with(Arc::new(argon2_verify)));
+        for (user, password, expected) in [
+            ("alice", "s3cret!", StatusCode::OK),
+            ("alice", "secret", StatusCode::UNAUTHORIZED),
+            ("bob", "s3cret!", StatusCode::UNAUTHORIZED),
+        ] {
+            let resp = app.clone().oneshot(login_request(user, password)).await;
+            assert_eq!(resp.unwrap().status(), expected, "{user} / {password}");
+        }
+    }
+
+    #[tokio::test]
+    async fn health_answers_while_a_login_is_being_hashed() {
+        let events = Arc::new(Mutex::new(Vec::<&'static str>::new()));
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let started_tx = Mutex::new(Some(started_tx));
+        let release_rx = Mutex::new(release_rx);
+
+        // The real verification, held "in progress" until the test has called /health.
+        let log = events.clone();
+        let slow_verify: Verifier = Arc::new(move |password, phc| {
+            log.lock().unwrap().push("hash started");
+            if let Some(tx) = started_tx.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+            // The limit only stops a blocked runtime from hanging the test forever.
+            let _ = release_rx
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(2));
+            let ok = argon2_verify(password, phc);
+            log.lock().unwrap().push("hash finished");
+            ok
+        });
+        let app = app(state_with(slow_verify));
+
+        let login = tokio::spawn(app.clone().oneshot(login_request("alice", "s3cret!")));
+        timeout(Duration::from_secs(5), started_rx)
+            .await
+            .expect("the login never started hashing")
+            .unwrap();
+
+        let health = timeout(
+            Duration::from_secs(5),
+            app.clone()
+                .oneshot(Request::get("/health").body(Body::empty()).unwrap()),
+        )
+        .await
+        .expect("/health did not answer")
+        .unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+        events.lock().unwrap().push("health answered");
+        let _ = release_tx.send(());
+
+        let login = timeout(Duration::from_secs(5), login)
+            .await
+            .expect("the login never finished")
+            .unwrap()
+            .unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
+        assert_eq!(
+            *events.lock().unwrap(),
+            ["hash started", "health answered", "hash finished"],
+            "/health had to wait for the password hash: the hash ran on the runtime thread"
+        );
+    }
+}

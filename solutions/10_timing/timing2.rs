@@ -1,0 +1,191 @@
+// timing2: a login must not reveal which usernames exist.
+//
+// For an unknown username this login answers "unknown user" at once, and for a known
+// one it runs Argon2 (tens of milliseconds) and answers "wrong password". Either the
+// different body or the different response time tells an attacker which accounts
+// exist, ready for password spraying or phishing. Give both failures the same status
+// and body, and the same work: when the user is unknown, verify the password against
+// a dummy hash made with the same parameters, and ignore the result.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Checks a password against a PHC string. Plain blocking CPU work.
+type Verifier = Arc<dyn Fn(&[u8], &str) -> bool + Send + Sync>;
+
+fn argon2_verify(password: &[u8], phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password, &parsed).is_ok())
+}
+
+#[derive(Clone)]
+struct AppState {
+    /// username -> PHC string
+    users: Arc<HashMap<String, String>>,
+    verify: Verifier,
+    /// Verified against when the username is unknown, so that the work is the same.
+    dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// Hashes the initial accounts with `argon2` (and its cost parameters).
+    fn new(argon2: &Argon2, accounts: &[(&str, &str)], verify: Verifier) -> Self {
+        let hash = |password: &[u8]| argon2.hash_password(password).unwrap().to_string();
+        let users = accounts
+            .iter()
+            .map(|(name, password)| (name.to_string(), hash(password.as_bytes())))
+            .collect();
+        // Nobody knows this password, and its result is ignored anyway.
+        let dummy_hash = hash(&argon2::password_hash::generate_salt()).into();
+        AppState {
+            users: Arc::new(users),
+            verify,
+            dummy_hash,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+fn app(state: AppState) -> Router {
+    Router::new().route("/login", post(login)).with_state(state)
+}
+
+/// Runs the verifier on the blocking pool (see passwords4).
+async fn check(state: &AppState, password: String, phc: String) -> bool {
+    let verify = state.verify.clone();
+    tokio::task::spawn_blocking(move || verify(password.as_bytes(), &phc))
+        .await
+        .unwrap_or(false)
+}
+
+fn invalid_credentials() -> Response {
+    let body = json!({ "error": "invalid username or password" });
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+async fn login(State(state): State<AppState>, Json(req): Json<Login>) -> Response {
+    let (phc, known) = match state.users.get(&req.username) {
+        Some(phc) => (phc.clone(), true),
+        None => (state.dummy_hash.to_string(), false),
+    };
+    let verified = check(&state, req.password, phc).await;
+    if !(known && verified) {
+        return invalid_credentials();
+    }
+    (StatusCode::OK, Json(json!({ "welcome": req.username }))).into_response()
+}
+
+fn main() {
+    let state = AppState::new(
+        &Argon2::default(),
+        &[("alice", "correct horse battery staple")],
+        Arc::new(argon2_verify),
+    );
+    let _ = app(state);
+    println!("POST /login is wired up");
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::{Params, PasswordHash};
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use std::sync::Mutex;
+    use tower::ServiceExt;
+
+    /// The real verifier, plus a record of the cost parameters of every hash it checked.
+    fn recording_verifier() -> (Verifier, Arc<Mutex<Vec<String>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let verify: Verifier = Arc::new(move |password, phc| {
+            let params = PasswordHash::new(phc)
+                .map(|parsed| parsed.params.to_string())
+                .unwrap_or_else(|_| format!("not a PHC string: {phc}"));
+            log.lock().unwrap().push(params);
+            argon2_verify(password, phc)
+        });
+        (verify, seen)
+    }
+
+    fn test_app() -> (Router, Arc<Mutex<Vec<String>>>) {
+        // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
+        let fast = Argon2::from(Params::new(64, 1, 1, None).unwrap());
+        let (verify, seen) = recording_verifier();
+        let state = AppState::new(&fast, &[("alice", "correct horse")], verify);
+        (app(state), seen)
+    }
+
+    /// Status, body, and the parameters of each hash verified during the request.
+    async fn attempt(username: &str, password: &str) -> (StatusCode, String, Vec<String>) {
+        let (app, seen) = test_app();
+        let body = json!({ "username": username, "password": password });
+        let req = Request::post("/login")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let verified = seen.lock().unwrap().clone();
+        (
+            status,
+            String::from_utf8_lossy(&body).into_owned(),
+            verified,
+        )
+    }
+
+    #[tokio::test]
+    async fn the_right_password_logs_in() {
+        let (status, _, _) = attempt("alice", "correct horse").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn unknown_user_and_wrong_password_get_the_same_answer() {
+        let (wrong_status, wrong_body, _) = attempt("alice", "hunter2").await;
+        let (unknown_status, unknown_body, _) = attempt("mallory", "hunter2").await;
+        assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            (unknown_status, &unknown_body),
+            (wrong_status, &wrong_body),
+            "an attacker can tell unknown usernames from known ones by the answer"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_user_and_wrong_password_cost_the_same_work() {
+        let (_, _, wrong) = attempt("alice", "hunter2").await;
+        let (_, _, unknown) = attempt("mallory", "hunter2").await;
+        assert_eq!(wrong.len(), 1, "a wrong password runs the verifier once");
+        assert_eq!(
+            unknown, wrong,
+            "hashes verified (by their parameters) for an unknown user vs. for a wrong \
+             password: a different amount of Argon2 work shows in the response time"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_users_never_get_in() {
+        for password in ["", "hunter2", "correct horse"] {
+            let (status, _, _) = attempt("mallory", password).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "password {password:?}");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+// sessions1: a session token must be impossible to guess.
+//
+// After a successful login the server hands out a token, and whoever presents it is
+// that user. These tokens come from a counter ("sess-00000007"), so any user who
+// logs in can read the numbers next to their own and walk into the neighbours'
+// sessions; tokens built from the clock fail the same way. Make each token 32 bytes
+// from the operating system's secure random generator, sent as 64 lowercase hex
+// characters. (The argon2 crate exposes the OS generator as
+// `argon2::password_hash::generate_salt()`, which returns 16 random bytes.)
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use argon2::password_hash::PasswordVerifier;
+use argon2::{Argon2, PasswordHash};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+type UserId = u32;
+
+struct Account {
+    id: UserId,
+    password_hash: String,
+}
+
+struct AppState {
+    /// username -> account
+    accounts: HashMap<String, Account>,
+    /// session token -> user
+    sessions: Mutex<HashMap<String, UserId>>,
+}
+
+fn new_session_token() -> String {
+    let mut bytes = Vec::with_capacity(32);
+    // Each call reads 16 fresh bytes from the OS CSPRNG (getrandom).
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/me", get(me))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    Json(req): Json<Login>,
+) -> Result<Json<Value>, StatusCode> {
+    let account = state
+        .accounts
+        .get(&req.username)
+        .ok_or(StatusCode::UNAUTHORIZED)?;
+    let phc = account.password_hash.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&phc).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(req.password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    if !verified {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+
+    let token = new_session_token();
+    state
+        .sessions
+        .lock()
+        .unwrap()
+        .insert(token.clone(), account.id);
+    Ok(Json(json!({ "token": token })))
+}
+
+async fn me(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, StatusCode> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or(StatusCode::UNAUTHORIZED)?;
+    let user = *state
+        .sessions
+        .lock()
+        .unwrap()
+        .get(token)
+        .ok_or(StatusCode::UNAUTHORIZED)?;
+    let username = state
+        .accounts
+        .iter()
+        .find(|(_, account)| account.id == user)
+        .map(|(name, _)| name.clone())
+        .ok_or(StatusCode::UNAUTHORIZED)?;
+    Ok(Json(json!({ "user_id": user, "username": username })))
+}
+
+fn main() {
+    println!("a session token: {}", new_session_token());
+    println!("another one:     {}", new_session_token());
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::Params;
+    use argon2::password_hash::PasswordHasher;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn test_app() -> Router {
+        // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
+        let fast = Argon2::from(Params::new(64, 1, 1, None).unwrap());
+        let account = |id, password: &str| Account {
+            id,
+            password_hash: fast.hash_password(password.as_bytes()).unwrap().to_string(),
+        };
+        let accounts = HashMap::from([
+            ("alice".to_string(), account(1, "alice's password")),
+            ("mallory".to_string(), account(2, "mallory's password")),
+        ]);
+        app(Arc::new(AppState {
+            accounts,
+            sessions: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    async fn login_as(app: &Router, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({ "username": username, "password": password });
+        let req = Request::post("/login")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        send(app, req).await
+    }
+
+    async fn token_for(app: &Router, username: &str) -> String {
+        let (status, body) = login_as(app, username, &format!("{username}'s password")).await;
+        assert_eq!(status, StatusCode::OK, "{username} could not log in");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn me_with(app: &Router, token: &str) -> (StatusCode, Value) {
+        let req = Request::get("/me")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        send(app, req).await
+    }
+
+    /// Tokens an attacker would try next to their own: the number at the end, +-1..8.
+    fn neighbours(token: &str) -> Vec<String> {
+        let digits = token.len() - token.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (prefix, number) = token.split_at(token.len() - digits);
+        let Ok(n) = number.parse::<u128>() else {
+            return Vec::new();
+        };
+        (1..=8)
+            .flat_map(|d| [n.checked_sub(d), n.checked_add(d)])
+            .flatten()
+            .map(|m| format!("{prefix}{m:0digits$}"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn login_then_me() {
+        let app = test_app();
+        let token = token_for(&app, "alice").await;
+        let (status, body) = me_with(&app, &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["username"], "alice");
+        assert_eq!(
+            login_as(&app, "alice", "guess").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            me_with(&app, "not-a-session").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_are_32_random_bytes_in_hex() {
+        let app = test_app();
+        let first = token_for(&app, "alice").await;
+        let second = token_for(&app, "alice").await;
+        for token in [&first, &second] {
+            assert!(
+                token.len() == 64
+                    && token
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "expected 64 lowercase hex characters (32 bytes), got {token:?}"
+            );
+        }
+        let same_position = first.bytes().zip(second.bytes()).filter(|(a, b)| a == b);
+        assert!(
+            same_position.count() < 32,
+            "two tokens share most of their characters: {first} / {second}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_user_cannot_guess_the_session_of_the_previous_user() {
+        let app = test_app();
+        let _victim = token_for(&app, "alice").await;
+        let own = token_for(&app, "mallory").await;
+        for guess in neighbours(&own) {
+            let (status, body) = me_with(&app, &guess).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "mallory's token is {own}; she tried {guess} and is now {body}"
+            );
+        }
+    }
+}

@@ -1,0 +1,244 @@
+// sessions3: authenticate every protected route, by construction.
+//
+// Each handler here used to start with `authenticate(&state, &headers)?`. The search
+// endpoint, added later, forgot that line, so anyone on the internet can search
+// everybody's notes. Checks that every handler must remember are checks that one
+// handler will forget. An axum extractor runs before the handler body: `AuthUser`
+// implements `FromRequestParts`, resolves the bearer token once, and rejects the
+// request with 401 on its own, so any handler that takes `AuthUser` cannot run for an
+// anonymous caller, and the user id is right there to scope the query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+type UserId = i64;
+
+/// One-way digest of a session token (see sessions2).
+fn token_digest(token: &str) -> [u8; 32] {
+    let params = Params::new(Params::MIN_M_COST, 1, 1, Some(32)).expect("valid parameters");
+    let mut digest = [0u8; 32];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(token.as_bytes(), b"session-token-v1", &mut digest)
+        .expect("valid salt and output length");
+    digest
+}
+
+/// 32 bytes from the OS generator, as 64 hex characters (see sessions1).
+fn new_session_token() -> String {
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[derive(Clone, Serialize)]
+struct Note {
+    id: u64,
+    owner: UserId,
+    body: String,
+}
+
+#[derive(Default)]
+struct AppState {
+    /// token digest -> user
+    sessions: Mutex<HashMap<[u8; 32], UserId>>,
+    notes: Mutex<Vec<Note>>,
+}
+
+impl AppState {
+    /// Starts a session (what `POST /login` does once the password checked out).
+    fn sign_in(&self, user: UserId) -> String {
+        let token = new_session_token();
+        self.sessions
+            .lock()
+            .unwrap()
+            .insert(token_digest(&token), user);
+        token
+    }
+
+    fn user_for(&self, token: &str) -> Option<UserId> {
+        self.sessions
+            .lock()
+            .unwrap()
+            .get(&token_digest(token))
+            .copied()
+    }
+}
+
+/// The signed-in user. Taking it as a handler argument makes the route protected.
+struct AuthUser(UserId);
+
+impl FromRequestParts<Arc<AppState>> for AuthUser {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        state
+            .user_for(token)
+            .map(AuthUser)
+            .ok_or(StatusCode::UNAUTHORIZED)
+    }
+}
+
+fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/notes", get(list_notes).post(create_note))
+        .route("/notes/search", get(search_notes))
+        .with_state(state)
+}
+
+async fn list_notes(
+    State(state): State<Arc<AppState>>,
+    AuthUser(user): AuthUser,
+) -> Json<Vec<Note>> {
+    let notes = state.notes.lock().unwrap();
+    Json(notes.iter().filter(|n| n.owner == user).cloned().collect())
+}
+
+#[derive(Deserialize)]
+struct NewNote {
+    body: String,
+}
+
+async fn create_note(
+    State(state): State<Arc<AppState>>,
+    AuthUser(user): AuthUser,
+    Json(new): Json<NewNote>,
+) -> (StatusCode, Json<Note>) {
+    let mut notes = state.notes.lock().unwrap();
+    let note = Note {
+        id: notes.len() as u64 + 1,
+        owner: user,
+        body: new.body,
+    };
+    notes.push(note.clone());
+    (StatusCode::CREATED, Json(note))
+}
+
+#[derive(Deserialize)]
+struct Search {
+    q: String,
+}
+
+async fn search_notes(
+    State(state): State<Arc<AppState>>,
+    AuthUser(user): AuthUser,
+    Query(search): Query<Search>,
+) -> Json<Vec<Note>> {
+    let notes = state.notes.lock().unwrap();
+    Json(
+        notes
+            .iter()
+            .filter(|n| n.owner == user && n.body.contains(&search.q))
+            .cloned()
+            .collect(),
+    )
+}
+
+fn main() {
+    let state = Arc::new(AppState::default());
+    println!("alice's token: {}", state.sign_in(1));
+    let _ = app(state);
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use serde_json::{Value, json};
+    use tower::ServiceExt;
+
+    async fn call(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        authorization: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(authorization) = authorization {
+            req = req.header("authorization", authorization);
+        }
+        let req = match body {
+            Some(body) => req
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string())),
+            None => req.body(Body::empty()),
+        };
+        let resp = app.clone().oneshot(req.unwrap()).await.unwrap();
+        let status = resp.status();
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Alice is signed in and has written one note.
+    async fn app_with_alices_note() -> (Router, Arc<AppState>, String) {
+        let state = Arc::new(AppState::default());
+        let alice = format!("Bearer {}", state.sign_in(1));
+        let app = app(state.clone());
+        let note = json!({ "body": "wifi password: hunter2" });
+        let (status, _) = call(&app, "POST", "/notes", Some(&alice), Some(note)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        (app, state, alice)
+    }
+
+    #[tokio::test]
+    async fn every_protected_route_refuses_anonymous_callers() {
+        let (app, _, _) = app_with_alices_note().await;
+        let routes = [
+            ("GET", "/notes", None),
+            ("POST", "/notes", Some(json!({ "body": "spam" }))),
+            ("GET", "/notes/search?q=wifi", None),
+        ];
+        for (method, uri, body) in routes {
+            for authorization in [None, Some("Bearer not-a-session"), Some("Basic YWxpY2U6")] {
+                let (status, answer) = call(&app, method, uri, authorization, body.clone()).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {uri} with authorization {authorization:?} answered {answer}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn signed_in_users_reach_only_their_own_notes() {
+        let (app, state, alice) = app_with_alices_note().await;
+        let bob = format!("Bearer {}", state.sign_in(2));
+
+        let (status, notes) = call(&app, "GET", "/notes/search?q=wifi", Some(&alice), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(notes.as_array().map(Vec::len), Some(1), "{notes}");
+        let (status, notes) = call(&app, "GET", "/notes", Some(&alice), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(notes.as_array().map(Vec::len), Some(1), "{notes}");
+
+        let (status, notes) = call(&app, "GET", "/notes/search?q=wifi", Some(&bob), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(notes, json!([]), "bob's search found alice's note");
+        let (_, notes) = call(&app, "GET", "/notes", Some(&bob), None).await;
+        assert_eq!(notes, json!([]));
+    }
+}

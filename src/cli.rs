@@ -1,0 +1,119 @@
+//! Command-line interface: argument definitions and dispatch to the commands.
+//!
+//! Exit codes: 0 success, 1 an exercise (or a check) failed, 2 bad input, usage or
+//! environment error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::style;
+
+/// Exit status for "the run worked, and what it checked failed".
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status for bad input, bad usage, or an environment problem.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "backlings",
+    version,
+    about = "Hands-on backend exercises in Rust: fix small broken HTTP, SQL and security programs until their tests pass.",
+    after_help = "Without a command, backlings starts watch mode on the exercise set in the current directory (or a parent).\n\nExit status: 0 success, 1 an exercise or check failed, 2 bad input or usage."
+)]
+pub struct Cli {
+    /// Run as if backlings was started in DIR.
+    #[arg(short = 'C', long = "directory", value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub watch: WatchArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Poll the exercise files for changes instead of using native file events.
+    #[arg(long)]
+    pub poll: bool,
+    /// Do not watch files; re-run only when `r` is pressed.
+    #[arg(long, conflicts_with = "poll")]
+    pub manual_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch the exercise files and re-run the current exercise on every save (the default).
+    Watch(WatchArgs),
+    /// Run the current (or named) exercise once; mark it done if it passes.
+    Run {
+        /// Exercise name (default: the current exercise).
+        name: Option<String>,
+    },
+    /// Show the hint of the current (or named) exercise.
+    Hint { name: Option<String> },
+    /// List the exercises with their state.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Restore an exercise as shipped; your version is kept under .backlings/backups/.
+    Reset { name: String },
+    /// Write a standalone workspace of the bundled course into DIR (default: ./backlings).
+    Init { dir: Option<PathBuf> },
+    /// Scaffold an empty exercise set for a teacher in DIR.
+    New { dir: PathBuf },
+    /// Regenerate the exercises package's [[bin]] list from info.toml.
+    Sync {
+        /// Only report whether the bin list is up to date (exit 1 if not).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check that a set is sound: every solution passes, every exercise fails as shipped.
+    Check(commands::check::CheckArgs),
+    /// Build and run every exercise as the learner left it, and report which pass.
+    Grade(commands::check::GradeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// Parses arguments, runs the command, and maps its result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("{} {err:#}", style::failure().apply_to("error:"));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let start = match &cli.directory {
+        Some(dir) => std::fs::canonicalize(dir)
+            .map_err(|e| anyhow::anyhow!("cannot use -C {}: {e}", dir.display()))?,
+        None => std::env::current_dir()?,
+    };
+    match cli.command {
+        None => commands::watch::run(&start, &cli.watch),
+        Some(Command::Watch(args)) => commands::watch::run(&start, &args),
+        Some(Command::Run { name }) => commands::run::run(&start, name.as_deref()),
+        Some(Command::Hint { name }) => commands::run::hint(&start, name.as_deref()),
+        Some(Command::List { format }) => commands::list::run(&start, format),
+        Some(Command::Reset { name }) => commands::reset::run(&start, &name),
+        Some(Command::Init { dir }) => commands::init::run(&start, dir.as_deref()),
+        Some(Command::New { dir }) => commands::new::run(&start.join(dir)),
+        Some(Command::Sync { check }) => commands::sync::run(&start, check),
+        Some(Command::Check(args)) => commands::check::check(&start, &args),
+        Some(Command::Grade(args)) => commands::check::grade(&start, &args),
+    }
+}

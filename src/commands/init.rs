@@ -1,0 +1,92 @@
+//! `backlings init [DIR]`: a standalone learner workspace of the bundled course.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::course::{self, BUNDLED_MARKER};
+use crate::{fsutil, manifest, originals, style, sync};
+
+const GITIGNORE: &str = "/target/\n/.backlings/\n";
+const RUST_ANALYZER_TOML: &str = "# rust-analyzer builds into its own target directory, so its `cargo check` on every\n# save never holds the build lock backlings needs.\n[cargo]\ntargetDir = true\n";
+const VSCODE_SETTINGS: &str = "{\n  \"rust-analyzer.cargo.targetDir\": true\n}\n";
+const PROFILE: &str = "\n# Fast edit->verdict loop: no debug info; Argon2 optimized even in debug builds.\n[profile.dev]\ndebug = 0\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n";
+
+pub fn run(start: &Path, dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let dir = start.join(dir.unwrap_or(Path::new("backlings")));
+    if dir.exists() {
+        bail!(
+            "{} already exists; backlings init never overwrites a directory. Pick a new DIR (`backlings init DIR`) or run backlings inside the existing one.",
+            dir.display()
+        );
+    }
+    write_workspace(&dir)?;
+    println!(
+        "Wrote the course to {}.\nStart with:\n  cd {}\n  backlings",
+        style::emphasis().apply_to(dir.display()),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_workspace(dir: &Path) -> anyhow::Result<()> {
+    let files = course::files();
+    let info = files
+        .get("info.toml")
+        .copied()
+        .context("this backlings was built without a course")?;
+    let parsed = manifest::parse(&String::from_utf8_lossy(info))
+        .map_err(|e| anyhow::anyhow!("the bundled info.toml is invalid: {e}"))?;
+
+    let mut written: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut add = |rel: &str, content: &[u8]| written.push((dir.join(rel), content.to_vec()));
+    for (path, content) in &files {
+        if path.starts_with("exercises/") || *path == "info.toml" {
+            add(path, content);
+        }
+    }
+    let course_toml = files
+        .get("course/Cargo.toml")
+        .copied()
+        .context("the bundled course has no Cargo.toml")?;
+    add(
+        "Cargo.toml",
+        cargo_toml(course_toml, &parsed.manifest.exercises)?.as_bytes(),
+    );
+    if let Some(lock) = files.get("Cargo.lock") {
+        let lock = course::filter_lockfile(&String::from_utf8_lossy(lock), "exercises")?;
+        add("Cargo.lock", lock.as_bytes());
+    }
+    add(".gitignore", GITIGNORE.as_bytes());
+    add("rust-analyzer.toml", RUST_ANALYZER_TOML.as_bytes());
+    add(".vscode/settings.json", VSCODE_SETTINGS.as_bytes());
+    add(
+        "solutions/README.md",
+        b"Solutions appear here as you solve the exercises.\n",
+    );
+    add(&format!(".backlings/{BUNDLED_MARKER}"), b"");
+
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (path, content) in &written {
+        fsutil::write_atomic(path, content)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    for entry in &parsed.manifest.exercises {
+        let rel = entry.exercise_path();
+        if let Some(content) = files.get(rel.as_str()) {
+            originals::record(dir, &rel, content)
+                .with_context(|| format!("keeping the original of {rel}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The course's Cargo.toml turned into a standalone workspace root.
+fn cargo_toml(course_toml: &[u8], entries: &[manifest::ExerciseEntry]) -> anyhow::Result<String> {
+    let mut text = String::from_utf8_lossy(course_toml).into_owned();
+    let bins = sync::expected_bins(entries, "", |_| false);
+    text.push_str(PROFILE);
+    text.push_str("\n# A workspace of its own, even inside another Cargo project.\n[workspace]\n");
+    sync::with_bins(&text, &bins)
+}

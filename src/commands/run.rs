@@ -1,0 +1,111 @@
+//! `backlings run` and `backlings hint`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::EXIT_FAILED;
+use crate::commands::Learner;
+use crate::course;
+use crate::pipeline::{self, Event, Options, Outcome, Variant};
+use crate::style;
+use crate::supervisor::Cancel;
+
+pub fn run(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut learner = Learner::open(start)?;
+    let index = learner.pick(name)?;
+    let options = Options {
+        color: style::color_stdout(),
+        ..Options::default()
+    };
+    let exercise = &learner.set.exercises[index];
+    eprintln!(
+        "{} {} ({})",
+        style::dim().apply_to("Running"),
+        style::emphasis().apply_to(exercise.name()),
+        style::file_link(&exercise.rel_path(), &exercise.path)
+    );
+    let outcome = pipeline::run_one(
+        &learner.set,
+        index,
+        Variant::Exercise,
+        &options,
+        &Cancel::new(),
+        &|event| {
+            if let Event::Build(crate::cargo::BuildEvent::WaitingForLock) = event {
+                eprintln!("waiting for the build lock (another cargo is building)...");
+            }
+        },
+    )?;
+    print_outcome(&outcome, options.color);
+    let exercise = &learner.set.exercises[index];
+    if !outcome.verdict.passed() {
+        println!(
+            "Edit {} and run again; `backlings hint {}` gives a hint.",
+            style::file_link(&exercise.rel_path(), &exercise.path),
+            exercise.name()
+        );
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
+    learner.progress.mark_done(exercise.name());
+    if name.is_none() || learner.progress.current.as_deref() == Some(exercise.name()) {
+        let names: Vec<&str> = learner.set.names().collect();
+        if let Some(next) = learner.progress.next_pending(&names) {
+            println!("Next up: {}", style::emphasis().apply_to(next));
+            learner.progress.current = Some(next.to_string());
+        }
+    }
+    learner.save()?;
+    if let Some(revealed) = course::reveal_solution(&learner.set, exercise)? {
+        println!(
+            "A reference solution is at {}",
+            style::file_link(&revealed.0, &revealed.1)
+        );
+    }
+    let done = learner.progress.done.len();
+    let total = learner.set.exercises.len();
+    if done == total
+        && let Some(message) = &learner.set.final_message
+    {
+        println!("\n{message}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a run's output and its verdict.
+pub fn print_outcome(outcome: &Outcome, color: bool) {
+    let output = if color {
+        outcome.output.clone()
+    } else {
+        style::plain(&outcome.output)
+    };
+    if !output.trim().is_empty() {
+        print!("{output}");
+        if !output.ends_with('\n') {
+            println!();
+        }
+    }
+    let mark = if outcome.verdict.passed() {
+        "✓"
+    } else {
+        "✗"
+    };
+    println!(
+        "{} {}: {}",
+        style::verdict(mark, outcome.verdict.passed()),
+        style::emphasis().apply_to(&outcome.name),
+        style::verdict(&outcome.verdict.to_string(), outcome.verdict.passed())
+    );
+}
+
+pub fn hint(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let learner = Learner::open(start)?;
+    let index = learner.pick(name)?;
+    let exercise = &learner.set.exercises[index];
+    println!(
+        "{} {}\n{}",
+        style::heading().apply_to("Hint for"),
+        style::emphasis().apply_to(exercise.name()),
+        exercise.entry.hint
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,546 @@
+//! `info.toml`: the exercise set's manifest, in rustlings' community format version 1
+//! plus backlings' optional `timeout_secs`.
+//!
+//! Parsing is pure: text in, a validated [`Manifest`] (with warnings) or every problem
+//! found out. Each problem carries the line, column and key it is about.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The only `format_version` this runner understands (rustlings' community format).
+pub const FORMAT_VERSION: i64 = 1;
+/// Wall-clock limit for running an exercise's tests or program when the manifest sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_TIMEOUT_SECS: i64 = 3600;
+
+/// A validated manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub welcome_message: Option<String>,
+    pub final_message: Option<String>,
+    pub exercises: Vec<ExerciseEntry>,
+}
+
+/// One `[[exercises]]` table, validated and with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseEntry {
+    pub name: String,
+    /// Chapter folder under `exercises/` (and `solutions/`), if any.
+    pub dir: Option<String>,
+    /// `true`: run the exercise's `#[test]`s; `false`: run `main`, which must exit 0.
+    pub test: bool,
+    pub strict_clippy: bool,
+    pub hint: String,
+    pub skip_check_unsolved: bool,
+    pub timeout: Duration,
+    /// 1-based line of the entry's `name`, for messages that point back at the manifest.
+    pub line: usize,
+}
+
+impl ExerciseEntry {
+    /// Path of the exercise relative to the set root, with `/` separators.
+    pub fn exercise_path(&self) -> String {
+        self.relative_path("exercises")
+    }
+
+    /// Path of the solution relative to the set root, with `/` separators.
+    pub fn solution_path(&self) -> String {
+        self.relative_path("solutions")
+    }
+
+    fn relative_path(&self, top: &str) -> String {
+        match &self.dir {
+            Some(dir) => format!("{top}/{dir}/{}.rs", self.name),
+            None => format!("{top}/{}.rs", self.name),
+        }
+    }
+}
+
+/// A problem (or warning) located in the manifest text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub line: usize,
+    pub column: usize,
+    /// The key the message is about, e.g. `exercises[3].hint`.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.line, self.column)?;
+        if let Some(key) = &self.key {
+            write!(f, "`{key}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem that keeps a manifest from being used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} problem(s) in the manifest", problems.len())]
+pub struct ManifestError {
+    pub problems: Vec<Diagnostic>,
+}
+
+/// A manifest that parsed, and what was odd about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub manifest: Manifest,
+    pub warnings: Vec<Diagnostic>,
+}
+
+#[derive(Deserialize)]
+struct RawManifest {
+    format_version: Option<Spanned<i64>>,
+    welcome_message: Option<String>,
+    final_message: Option<String>,
+    #[serde(default)]
+    exercises: Vec<Spanned<RawExercise>>,
+}
+
+#[derive(Deserialize)]
+struct RawExercise {
+    name: Option<Spanned<String>>,
+    dir: Option<Spanned<String>>,
+    test: Option<bool>,
+    strict_clippy: Option<bool>,
+    hint: Option<Spanned<String>>,
+    skip_check_unsolved: Option<bool>,
+    timeout_secs: Option<Spanned<i64>>,
+}
+
+/// Parses and validates manifest text. Returns all problems found, not just the first.
+pub fn parse(text: &str) -> Result<Parsed, ManifestError> {
+    let locator = Locator::new(text);
+    let mut ignored = Vec::new();
+    let raw: RawManifest = toml::Deserializer::parse(text)
+        .and_then(|de| serde_ignored::deserialize(de, |path| ignored.push(path.to_string())))
+        .map_err(|err| ManifestError {
+            problems: vec![syntax_problem(&locator, &err)],
+        })?;
+
+    let mut warnings: Vec<Diagnostic> = ignored
+        .iter()
+        .map(|path| unknown_key_warning(&locator, &raw, path))
+        .collect();
+    warnings.sort_by_key(|w| (w.line, w.column));
+    let mut problems = Vec::new();
+    check_format_version(&locator, raw.format_version.as_ref(), &mut problems);
+    let exercises = validate_exercises(&locator, &raw.exercises, &mut problems);
+    if problems.is_empty() && exercises.is_empty() {
+        problems.push(Diagnostic {
+            line: 1,
+            column: 1,
+            key: Some("exercises".into()),
+            message: "the set lists no exercises; add an [[exercises]] table".into(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ManifestError { problems });
+    }
+    Ok(Parsed {
+        manifest: Manifest {
+            welcome_message: raw.welcome_message,
+            final_message: raw.final_message,
+            exercises,
+        },
+        warnings,
+    })
+}
+
+fn syntax_problem(locator: &Locator, err: &toml::de::Error) -> Diagnostic {
+    let (line, column) = err
+        .span()
+        .map(|span| locator.line_col(span.start))
+        .unwrap_or((1, 1));
+    Diagnostic {
+        line,
+        column,
+        key: None,
+        message: err.message().trim().to_string(),
+    }
+}
+
+fn check_format_version(
+    locator: &Locator,
+    version: Option<&Spanned<i64>>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    match version {
+        None => problems.push(Diagnostic {
+            line: 1,
+            column: 1,
+            key: Some("format_version".into()),
+            message: format!("missing; add `format_version = {FORMAT_VERSION}` at the top"),
+        }),
+        Some(v) if *v.get_ref() != FORMAT_VERSION => problems.push(locator.at(
+            v.span(),
+            "format_version",
+            format!(
+                "version {} is not supported; this backlings reads version {FORMAT_VERSION}",
+                v.get_ref()
+            ),
+        )),
+        Some(_) => {}
+    }
+}
+
+fn validate_exercises(
+    locator: &Locator,
+    raw: &[Spanned<RawExercise>],
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<ExerciseEntry> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut entries = Vec::new();
+    for (index, spanned) in raw.iter().enumerate() {
+        let key = |field: &str| format!("exercises[{index}].{field}");
+        let exercise = spanned.get_ref();
+        let table_at = spanned.span();
+        let mut ok = true;
+
+        let name = match &exercise.name {
+            None => {
+                problems.push(locator.at(table_at.clone(), &key("name"), "missing".into()));
+                ok = false;
+                String::new()
+            }
+            Some(name) => {
+                if let Err(why) = check_name(name.get_ref()) {
+                    problems.push(locator.at(name.span(), &key("name"), why));
+                    ok = false;
+                }
+                let line = locator.line_col(name.span().start).0;
+                if let Some((_, first)) = seen.iter().find(|(n, _)| n == name.get_ref()) {
+                    problems.push(locator.at(
+                        name.span(),
+                        &key("name"),
+                        format!("`{}` is already used on line {first}", name.get_ref()),
+                    ));
+                    ok = false;
+                } else {
+                    seen.push((name.get_ref().clone(), line));
+                }
+                name.get_ref().clone()
+            }
+        };
+
+        if let Some(dir) = &exercise.dir
+            && let Err(why) = check_dir(dir.get_ref())
+        {
+            problems.push(locator.at(dir.span(), &key("dir"), why));
+            ok = false;
+        }
+
+        let hint = match &exercise.hint {
+            None => {
+                problems.push(locator.at(
+                    table_at.clone(),
+                    &key("hint"),
+                    format!("missing for `{name}`; every exercise needs a hint"),
+                ));
+                ok = false;
+                String::new()
+            }
+            Some(hint) if hint.get_ref().trim().is_empty() => {
+                problems.push(locator.at(
+                    hint.span(),
+                    &key("hint"),
+                    format!("empty for `{name}`; write a hint that points the way"),
+                ));
+                ok = false;
+                String::new()
+            }
+            Some(hint) => hint.get_ref().trim().to_string(),
+        };
+
+        let timeout = match &exercise.timeout_secs {
+            None => DEFAULT_TIMEOUT,
+            Some(t) if (1..=MAX_TIMEOUT_SECS).contains(t.get_ref()) => {
+                Duration::from_secs(*t.get_ref() as u64)
+            }
+            Some(t) => {
+                problems.push(locator.at(
+                    t.span(),
+                    &key("timeout_secs"),
+                    format!("must be between 1 and {MAX_TIMEOUT_SECS} seconds"),
+                ));
+                ok = false;
+                DEFAULT_TIMEOUT
+            }
+        };
+
+        if ok {
+            entries.push(ExerciseEntry {
+                line: locator
+                    .line_col(exercise.name.as_ref().map_or(0, |n| n.span().start))
+                    .0,
+                name,
+                dir: exercise.dir.as_ref().map(|d| d.get_ref().clone()),
+                test: exercise.test.unwrap_or(true),
+                strict_clippy: exercise.strict_clippy.unwrap_or(false),
+                hint,
+                skip_check_unsolved: exercise.skip_check_unsolved.unwrap_or(false),
+                timeout,
+            });
+        }
+    }
+    entries
+}
+
+/// Names become file names and Cargo bin names: keep them to a safe alphabet.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "`{name}` may only contain ASCII letters, digits and `_` (it names a file and a Cargo bin)"
+        ));
+    }
+    Ok(())
+}
+
+/// A chapter folder must stay inside `exercises/`: one plain path component.
+fn check_dir(dir: &str) -> Result<(), String> {
+    let plain = !dir.is_empty()
+        && dir != "."
+        && dir != ".."
+        && dir
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if plain && !dir.starts_with('.') {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{dir}` must be a single folder name under exercises/ (letters, digits, `_`, `-`; no `/`, `..` or absolute paths)"
+        ))
+    }
+}
+
+fn unknown_key_warning(locator: &Locator, raw: &RawManifest, path: &str) -> Diagnostic {
+    // serde_ignored paths look like `exercises.3.tets` or `welcom_message`, with
+    // `Spanned`'s private field names in between.
+    let mut parts = path
+        .split('.')
+        .filter(|part| !part.starts_with("$__serde_spanned"));
+    let (key, span) = match (parts.next(), parts.next(), parts.next()) {
+        (Some("exercises"), Some(index), Some(field)) => {
+            let index: usize = index.parse().unwrap_or(0);
+            let span = raw.exercises.get(index).map(|e| e.span().start);
+            (format!("exercises[{index}].{field}"), span)
+        }
+        _ => (path.to_string(), None),
+    };
+    let field = key.rsplit('.').next().unwrap_or(&key).to_string();
+    let (line, column) = locator.find_key(&field, span).unwrap_or((1, 1));
+    Diagnostic {
+        line,
+        column,
+        key: Some(key),
+        message: "unknown key, ignored (check its spelling)".into(),
+    }
+}
+
+/// Turns byte offsets into 1-based line and column numbers.
+struct Locator<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, line_starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line.saturating_sub(1)];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line.max(1), column)
+    }
+
+    fn at(&self, span: Range<usize>, key: &str, message: String) -> Diagnostic {
+        let (line, column) = self.line_col(span.start);
+        Diagnostic {
+            line,
+            column,
+            key: Some(key.to_string()),
+            message,
+        }
+    }
+
+    /// Where `key = ...` starts a line: in the table starting at `table_start`, or at the
+    /// top level when `None`.
+    fn find_key(&self, key: &str, table_start: Option<usize>) -> Option<(usize, usize)> {
+        let start = table_start.unwrap_or(0);
+        let mut offset = start;
+        for (index, line) in self.text.get(start..)?.split_inclusive('\n').enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('[') && (index > 0 || table_start.is_none()) {
+                return None;
+            }
+            if let Some(rest) = trimmed.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                return Some(self.line_col(offset + (line.len() - trimmed.len())));
+            }
+            offset += line.len();
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"format_version = 1
+welcome_message = "hi"
+
+[[exercises]]
+name = "intro1"
+dir = "00_intro"
+test = false
+hint = "read it"
+
+[[exercises]]
+name = "routing1"
+dir = "02_axum_routing"
+hint = "look at the path"
+timeout_secs = 20
+"#;
+
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        parse(text).expect_err("should be rejected").problems
+    }
+
+    #[test]
+    fn parses_a_valid_manifest_with_defaults() {
+        let parsed = parse(GOOD).unwrap();
+        assert!(parsed.warnings.is_empty());
+        let m = parsed.manifest;
+        assert_eq!(m.welcome_message.as_deref(), Some("hi"));
+        assert_eq!(m.exercises.len(), 2);
+        let intro = &m.exercises[0];
+        assert!(!intro.test);
+        assert_eq!(intro.exercise_path(), "exercises/00_intro/intro1.rs");
+        assert_eq!(intro.solution_path(), "solutions/00_intro/intro1.rs");
+        assert_eq!(intro.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(intro.line, 5);
+        let routing = &m.exercises[1];
+        assert!(routing.test && !routing.strict_clippy && !routing.skip_check_unsolved);
+        assert_eq!(routing.timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let p = problems("format_version = 1\n[[exercises]]\nname = \"a\nhint = \"x\"\n");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 3, "{p:?}");
+    }
+
+    #[test]
+    fn missing_hint_names_the_key_and_line() {
+        let p = problems("format_version = 1\n\n[[exercises]]\nname = \"a\"\n");
+        assert_eq!(p[0].key.as_deref(), Some("exercises[0].hint"));
+        assert!(p[0].line >= 3, "{p:?}");
+    }
+
+    #[test]
+    fn empty_hint_is_rejected() {
+        let p = problems("format_version = 1\n[[exercises]]\nname = \"a\"\nhint = \"  \"\n");
+        assert_eq!(p[0].key.as_deref(), Some("exercises[0].hint"));
+        assert_eq!(p[0].line, 4);
+    }
+
+    #[test]
+    fn duplicate_names_point_at_both() {
+        let text = "format_version = 1\n[[exercises]]\nname = \"a\"\nhint = \"h\"\n[[exercises]]\nname = \"a\"\nhint = \"h\"\n";
+        let p = problems(text);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 6);
+        assert!(p[0].message.contains("line 3"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn names_and_dirs_cannot_escape() {
+        for (field, value) in [
+            ("name", "../x"),
+            ("name", "a/b"),
+            ("name", "with space"),
+            ("dir", ".."),
+            ("dir", "/etc"),
+            ("dir", "a/b"),
+            ("dir", ".hidden"),
+        ] {
+            let text = if field == "name" {
+                format!("format_version = 1\n[[exercises]]\nname = \"{value}\"\nhint = \"h\"\n")
+            } else {
+                format!(
+                    "format_version = 1\n[[exercises]]\nname = \"a\"\ndir = \"{value}\"\nhint = \"h\"\n"
+                )
+            };
+            let p = problems(&text);
+            assert_eq!(p[0].key.as_deref(), Some(&*format!("exercises[0].{field}")));
+        }
+    }
+
+    #[test]
+    fn wrong_or_missing_format_version() {
+        let p = problems("format_version = 2\n[[exercises]]\nname = \"a\"\nhint = \"h\"\n");
+        assert_eq!(p[0].key.as_deref(), Some("format_version"));
+        assert_eq!(p[0].line, 1);
+        let p = problems("[[exercises]]\nname = \"a\"\nhint = \"h\"\n");
+        assert_eq!(p[0].key.as_deref(), Some("format_version"));
+    }
+
+    #[test]
+    fn wrong_type_is_a_located_error() {
+        let p = problems(
+            "format_version = 1\n[[exercises]]\nname = \"a\"\nhint = \"h\"\ntest = \"yes\"\n",
+        );
+        assert_eq!(p[0].line, 5, "{p:?}");
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_with_location() {
+        let text = "format_version = 1\nwelcom_message = \"x\"\n[[exercises]]\nname = \"a\"\nhint = \"h\"\ntets = false\n";
+        let parsed = parse(text).unwrap();
+        let keys: Vec<_> = parsed
+            .warnings
+            .iter()
+            .map(|w| w.key.clone().unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            ["welcom_message", "exercises[0].tets"],
+            "{:?}",
+            parsed.warnings
+        );
+        assert_eq!(parsed.warnings[0].line, 2);
+        assert_eq!(parsed.warnings[1].line, 6);
+    }
+
+    #[test]
+    fn all_problems_are_reported_at_once() {
+        let text = "format_version = 1\n[[exercises]]\nname = \"a\"\n[[exercises]]\nname = \"b c\"\nhint = \"h\"\ntimeout_secs = 0\n";
+        assert_eq!(problems(text).len(), 3);
+    }
+
+    #[test]
+    fn an_empty_set_is_an_error() {
+        let p = problems("format_version = 1\n");
+        assert_eq!(p[0].key.as_deref(), Some("exercises"));
+    }
+}
