@@ -97,6 +97,10 @@ fn main() {
     let mut store = UserStore::new(HashingConfig::production());
     store.register("alice", "correct horse battery staple");
     println!("alice -> {}", store.hashes["alice"]);
+    println!(
+        "login: {}",
+        store.login("alice", "correct horse battery staple")
+    );
 }
 
 // Tests: do not edit below this line.

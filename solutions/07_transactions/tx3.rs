@@ -139,8 +139,10 @@ mod tests {
             .into_iter()
             .map(|conn| thread::spawn(move || add_points(&conn, 1, 1)))
             .collect();
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
         for _ in 0..2 {
-            let _ = waits.recv_timeout(Duration::from_secs(2));
+            let _ =
+                waits.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
         }
         lock.rollback().unwrap();
 

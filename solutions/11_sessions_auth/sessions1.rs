@@ -1,17 +1,15 @@
 // sessions1: a session token must be impossible to guess.
 //
-// After a successful login the server hands out a token, and whoever presents it is
-// that user. These tokens come from a counter ("sess-00000007"), so any user who
-// logs in can read the numbers next to their own and walk into the neighbours'
-// sessions; tokens built from the clock fail the same way. Make each token 32 bytes
-// from the operating system's secure random generator, sent as 64 lowercase hex
-// characters. (The argon2 crate exposes the OS generator as
-// `argon2::password_hash::generate_salt()`, which returns 16 random bytes.)
+// Whoever presents a session token is that user. These tokens come from a counter
+// ("sess-00000007"), so anyone who logs in can try the numbers next to their own and
+// walk into the neighbours' sessions (clock-based tokens fail the same way). Make each
+// token 32 bytes from the OS's secure random generator, as 64 lowercase hex characters:
+// `argon2::password_hash::generate_salt()` returns 16 such bytes (it calls `getrandom`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::PasswordVerifier;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -111,6 +109,21 @@ async fn me(
 }
 
 fn main() {
+    let password_hash = Argon2::default()
+        .hash_password(b"alice's password")
+        .unwrap()
+        .to_string();
+    let accounts = HashMap::from([(
+        "alice".to_string(),
+        Account {
+            id: 1,
+            password_hash,
+        },
+    )]);
+    let _ = app(Arc::new(AppState {
+        accounts,
+        sessions: Mutex::new(HashMap::new()),
+    }));
     println!("a session token: {}", new_session_token());
     println!("another one:     {}", new_session_token());
 }
@@ -120,7 +133,6 @@ fn main() {
 mod tests {
     use super::*;
     use argon2::Params;
-    use argon2::password_hash::PasswordHasher;
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
     use tower::ServiceExt;

@@ -1,12 +1,11 @@
 // sessions3: authenticate every protected route, by construction.
 //
-// Each handler here used to start with `authenticate(&state, &headers)?`. The search
-// endpoint, added later, forgot that line, so anyone on the internet can search
-// everybody's notes. Checks that every handler must remember are checks that one
-// handler will forget. An axum extractor runs before the handler body: `AuthUser`
-// implements `FromRequestParts`, resolves the bearer token once, and rejects the
-// request with 401 on its own, so any handler that takes `AuthUser` cannot run for an
-// anonymous caller, and the user id is right there to scope the query.
+// Each handler starts with `authenticate(&state, &headers)?`, but the search endpoint,
+// added later, forgot it: anyone can search everybody's notes. A check that every
+// handler must remember is one that some handler will forget. Write an `AuthUser`
+// extractor (axum's `FromRequestParts`) that resolves the bearer token before the
+// handler runs and rejects with 401 by itself, and take it in every protected handler:
+// they cannot run anonymously, and they get the user id to scope their queries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,249 @@
+// sqlapi1 (capstone of chapters 05-08): a JSON API whose data layer keeps its data.
+//
+// A small notes service: `GET /notes`, `POST /notes`, `GET /notes/{id}`. The handlers are
+// fine; `NoteRepo`, the data layer they all go through, has two bugs:
+// 1. It opens a new connection for every call. Each connection to `:memory:` (used here,
+//    as in most test suites) is a brand-new empty database, so a note is gone as soon as
+//    it is created. Open one connection in `NoteRepo::open` and share it between requests
+//    as `Arc<Mutex<Connection>>` (a `Connection` may move between threads, but two threads
+//    must not use it at once); `connection()` can then hand out the `MutexGuard`.
+// 2. `get` turns "no such note" into an error, which the API reports as 500 instead of 404.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS notes (
+        id    INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        body  TEXT NOT NULL
+    );
+";
+
+#[derive(Debug, Serialize)]
+struct Note {
+    id: i64,
+    title: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct NewNote {
+    title: String,
+    body: String,
+}
+
+fn note_from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
+    Ok(Note {
+        id: row.get("id")?,
+        title: row.get("title")?,
+        body: row.get("body")?,
+    })
+}
+
+/// The data layer: every handler reads and writes notes through it.
+#[derive(Clone)]
+struct NoteRepo {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl NoteRepo {
+    fn open(path: &str) -> rusqlite::Result<NoteRepo> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(NoteRepo {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn connection(&self) -> rusqlite::Result<MutexGuard<'_, Connection>> {
+        // A request that panicked while holding the lock leaves the connection usable.
+        Ok(self.conn.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn list(&self) -> rusqlite::Result<Vec<Note>> {
+        let conn = self.connection()?;
+        let mut stmt = conn.prepare("SELECT id, title, body FROM notes ORDER BY id")?;
+        stmt.query_map([], note_from_row)?.collect()
+    }
+
+    fn create(&self, new: &NewNote) -> rusqlite::Result<Note> {
+        let conn = self.connection()?;
+        conn.execute(
+            "INSERT INTO notes (title, body) VALUES (?1, ?2)",
+            (&new.title, &new.body),
+        )?;
+        Ok(Note {
+            id: conn.last_insert_rowid(),
+            title: new.title.clone(),
+            body: new.body.clone(),
+        })
+    }
+
+    fn get(&self, id: i64) -> rusqlite::Result<Option<Note>> {
+        let conn = self.connection()?;
+        conn.query_row(
+            "SELECT id, title, body FROM notes WHERE id = ?1",
+            [id],
+            note_from_row,
+        )
+        .optional()
+    }
+}
+
+enum ApiError {
+    NotFound,
+    Database(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        ApiError::Database(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "note not found"),
+            ApiError::Database(err) => {
+                eprintln!("database error: {err}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+async fn list_notes(State(repo): State<NoteRepo>) -> Result<Json<Vec<Note>>, ApiError> {
+    Ok(Json(repo.list()?))
+}
+
+async fn create_note(
+    State(repo): State<NoteRepo>,
+    Json(new): Json<NewNote>,
+) -> Result<(StatusCode, Json<Note>), ApiError> {
+    Ok((StatusCode::CREATED, Json(repo.create(&new)?)))
+}
+
+async fn get_note(
+    State(repo): State<NoteRepo>,
+    Path(id): Path<i64>,
+) -> Result<Json<Note>, ApiError> {
+    repo.get(id)?.map(Json).ok_or(ApiError::NotFound)
+}
+
+fn app(db_path: &str) -> rusqlite::Result<Router> {
+    let repo = NoteRepo::open(db_path)?;
+    Ok(Router::new()
+        .route("/notes", get(list_notes).post(create_note))
+        .route("/notes/{id}", get(get_note))
+        .with_state(repo))
+}
+
+fn main() -> rusqlite::Result<()> {
+    let _app = app(":memory:")?;
+    println!("router built: GET /notes, POST /notes, GET /notes/{{id}}");
+    Ok(())
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
+        send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    async fn create(app: &Router, title: &str, body: &str) -> (StatusCode, Value) {
+        let json = json!({ "title": title, "body": body }).to_string();
+        let request = Request::post("/notes")
+            .header("content-type", "application/json")
+            .body(Body::from(json))
+            .unwrap();
+        send(app, request).await
+    }
+
+    #[tokio::test]
+    async fn create_answers_201_with_the_note() {
+        let app = app(":memory:").unwrap();
+        let (status, note) = create(&app, "groceries", "oat milk, coffee").await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert!(note["id"].is_i64(), "no id in {note}");
+        assert_eq!(note["title"], "groceries");
+        assert_eq!(note["body"], "oat milk, coffee");
+    }
+
+    #[tokio::test]
+    async fn created_note_can_be_fetched() {
+        let app = app(":memory:").unwrap();
+        let (_, created) = create(&app, "groceries", "oat milk, coffee").await;
+        let uri = format!("/notes/{}", created["id"]);
+        let (status, fetched) = get(&app, &uri).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "GET {uri} right after creating it: {fetched}"
+        );
+        assert_eq!(fetched, created);
+    }
+
+    #[tokio::test]
+    async fn list_returns_every_note_in_order() {
+        let app = app(":memory:").unwrap();
+        assert_eq!(get(&app, "/notes").await, (StatusCode::OK, json!([])));
+        create(&app, "first", "a").await;
+        create(&app, "second", "b").await;
+        let (status, notes) = get(&app, "/notes").await;
+        assert_eq!(status, StatusCode::OK);
+        let titles: Vec<&str> = notes
+            .as_array()
+            .expect("a JSON array")
+            .iter()
+            .map(|n| n["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["first", "second"]);
+    }
+
+    #[tokio::test]
+    async fn missing_note_is_404() {
+        let app = app(":memory:").unwrap();
+        create(&app, "only", "one").await;
+        let (status, body) = get(&app, "/notes/999").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "body: {body}");
+        assert_eq!(body, json!({ "error": "note not found" }));
+    }
+
+    #[tokio::test]
+    async fn separate_apps_have_separate_databases() {
+        let first = app(":memory:").unwrap();
+        let second = app(":memory:").unwrap();
+        create(&first, "mine", "x").await;
+        assert_eq!(get(&second, "/notes").await, (StatusCode::OK, json!([])));
+    }
+}
