@@ -147,7 +147,7 @@ fn reset_restores_the_original_and_keeps_the_learners_text() {
 fn reset_uses_git_when_edited_before_first_contact() {
     let set = Fixture::new(&[Ex::new("a1", &failing())]);
     let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
+        std::process::Command::new("git")
             .args(args)
             .current_dir(set.root())
             .env("GIT_AUTHOR_NAME", "t")
@@ -156,8 +156,7 @@ fn reset_uses_git_when_edited_before_first_contact() {
             .env("GIT_COMMITTER_EMAIL", "t@example.com")
             .output()
             .map(|o| o.status.success())
-            .unwrap_or(false);
-        ok
+            .unwrap_or(false)
     };
     if !git(&["init", "-q"]) || !git(&["add", "-A"]) || !git(&["commit", "-qm", "course"]) {
         eprintln!("git not available; skipping");
