@@ -1,13 +1,10 @@
 // intro3: starting the async runtime.
 //
-// An async `main` needs a runtime to drive it, and `#[tokio::main]` builds one. By default
-// it builds tokio's multi-thread runtime, which needs tokio's `rt-multi-thread` feature.
-// This course (like many small services) enables only the single-threaded runtime, the
-// `rt` feature, so this program does not even compile. Read the compiler's message, then
-// ask `#[tokio::main]` for the current-thread runtime. No Cargo.toml change is needed.
-//
-// Once it builds, `main` starts the server on 127.0.0.1 with a port the OS picks, calls
-// `GET /hello` over a real TCP connection and prints the answer; the test runs `main`.
+// An async `main` needs a runtime, and `#[tokio::main]` builds one: by default tokio's
+// multi-thread runtime, which needs the `rt-multi-thread` feature. This course, like many
+// small services, enables only the single-threaded runtime (`rt`), so this does not
+// compile. Read the error, then ask `#[tokio::main]` for the current-thread runtime (no
+// Cargo.toml change). The test runs `main`: it serves `GET /hello` on 127.0.0.1 and calls it.
 
 use axum::{Router, routing::get};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,11 +1,10 @@
 // wire1: parse an HTTP/1.1 request line, strictly.
 //
-// Every HTTP/1.1 request starts with a request line: `method SP request-target SP
-// HTTP-version` (RFC 9112, section 3), e.g. `GET /search?q=rust HTTP/1.1`, separated by
-// exactly one space each. This parser splits on "any whitespace" and ignores whatever
-// follows the third word. Being lenient here is a security bug, not a kindness: a proxy in
-// front of this server may read the same bytes differently (request smuggling), so a
-// server must reject a malformed request line with 400 rather than guess.
+// A request starts with `method SP request-target SP HTTP-version` (RFC 9112, section 3),
+// e.g. `GET /search?q=rust HTTP/1.1`: three parts, one space between each. This parser
+// splits on any whitespace and ignores what follows the third word. Leniency here is a
+// security bug: a proxy in front may read the same bytes differently (request smuggling),
+// so a malformed line must be rejected (400), not guessed at.
 // Make `parse_request_line` accept exactly three parts separated by single spaces.
 
 #[derive(Debug, PartialEq)]

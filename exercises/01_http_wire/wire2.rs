@@ -30,12 +30,14 @@ fn handle_connection(stream: TcpStream) -> io::Result<()> {
         if reader.read_line(&mut request_line)? == 0 {
             return Ok(()); // the client closed the connection
         }
-        // Skip the request's headers, up to the empty line (these requests have no body).
+        // Read the headers up to the empty line (these requests have no body).
+        let mut close = false;
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header)? == 0 || header == "\r\n" {
                 break;
             }
+            close |= header.eq_ignore_ascii_case("connection: close\r\n");
         }
         let target = request_line.split(' ').nth(1).unwrap_or("");
         // Build the whole response in memory and send it in one write.
@@ -50,6 +52,9 @@ fn handle_connection(stream: TcpStream) -> io::Result<()> {
             )?,
         }
         writer.write_all(&response)?;
+        if close {
+            return Ok(()); // the client asked us to close after this response
+        }
     }
 }
 
@@ -115,7 +120,11 @@ mod tests {
             .unwrap();
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
-        (status_line, headers, String::from_utf8(body).unwrap())
+        (
+            status_line,
+            headers,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
     }
 
     fn connect() -> (TcpStream, BufReader<TcpStream>) {

@@ -1,11 +1,10 @@
 // routing5: never block the async runtime inside a handler.
 //
-// Workers long-poll `GET /jobs/next`: the request waits until a producer `POST /jobs` a job.
-// This server runs on one thread (a current-thread runtime), and every connection is a
-// task on it. A handler that *blocks* (std `Condvar`/`Mutex` waits, `std::thread::sleep`,
-// blocking file or socket reads) stops that thread, so no other request is served: the
-// POST that would wake the worker is never read, and the whole service hangs. A waiting
-// handler must `.await` instead, so the runtime can run other tasks meanwhile.
+// Workers long-poll `GET /jobs/next`, which waits until a producer sends `POST /jobs`.
+// The server runs every connection as a task on one thread (a current-thread runtime). A
+// handler that *blocks* that thread (a std `Condvar` wait, `std::thread::sleep`, blocking
+// IO) stops all other requests: the POST that would wake the worker is never read, and the
+// service hangs. A waiting handler must `.await`, so the runtime can run other tasks.
 // Replace the blocking wait with an async one (tokio::sync has the tools).
 
 use std::collections::VecDeque;

@@ -38,8 +38,9 @@ struct SignUp {
 /// The HTTP status for a failed INSERT, and the message shown to the client.
 fn status_for(err: &rusqlite::Error) -> (StatusCode, &'static str) {
     // TODO: a duplicate e-mail is a 409 with the message "email already registered".
-    let _ = err;
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    match err {
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    }
 }
 
 /// `POST /users` with `{"email": .., "name": ..}` -> 201 `{"id": ..}`.

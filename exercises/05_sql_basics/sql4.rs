@@ -26,6 +26,7 @@ const SCHEMA_V1: &str = "
 /// Version 2 adds `CHECK (quantity > 0)`. SQLite cannot add a CHECK to an existing table,
 /// so the table is rebuilt: https://sqlite.org/lang_altertable.html#otheralter
 fn rebuild_orders(conn: &Connection) -> rusqlite::Result<()> {
+    // TODO: are foreign keys enforced again when this batch is done?
     conn.execute_batch(
         "PRAGMA foreign_keys = OFF;
          BEGIN;
@@ -39,7 +40,7 @@ fn rebuild_orders(conn: &Connection) -> rusqlite::Result<()> {
              SELECT id, customer_id, item, quantity FROM orders;
          DROP TABLE orders;
          ALTER TABLE orders_new RENAME TO orders;
-         PRAGMA foreign_keys = ON; -- TODO: does this line do anything here?
+         PRAGMA foreign_keys = ON;
          COMMIT;",
     )
 }

@@ -1,10 +1,326 @@
 //! Watch mode: the learner's loop beside the editor.
+//!
+//! One event loop, one event type: the file watcher, the keyboard, terminal resizes,
+//! signals and run progress all arrive as [`Event`]s on one channel. [`app::App`] decides
+//! what they mean; this module carries out its effects (runs, saves, resets) and paints
+//! [`ui::render`]'s screen after every event.
+
+pub mod app;
+pub mod files;
+pub mod terminal;
+pub mod ui;
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::thread;
 
+use anyhow::Context;
+
+use crate::cargo::{BuildEvent, CargoError};
 use crate::cli::WatchArgs;
+use crate::commands::Learner;
+use crate::exercise::ExerciseSet;
+use crate::pipeline::{self, Item, Options, Variant};
+use crate::state::StateStore;
+use crate::supervisor::Cancel;
+use crate::{commands, course, style};
+use app::{App, Effect, ExerciseInfo, Input};
+use files::{FileWatcher, Notice};
+use terminal::{TermInput, TerminalGuard};
 
-pub fn run(start: &Path, _args: &WatchArgs) -> anyhow::Result<ExitCode> {
-    crate::commands::run::run(start, None)
+/// Everything the loop reacts to.
+pub enum Event {
+    Input(Input),
+    Watcher(Notice),
+    Quit,
+}
+
+fn from_notice(notice: Notice) -> Event {
+    Event::Watcher(notice)
+}
+
+fn from_term(input: TermInput) -> Event {
+    Event::Input(match input {
+        TermInput::Key(key) => Input::Key(key),
+        TermInput::Resize(width, height) => Input::Resize { width, height },
+    })
+}
+
+pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    let learner = Learner::open(start)?;
+    let (tx, rx) = mpsc::channel::<Event>();
+    let mut session = Session::new(learner, tx.clone());
+
+    let exercises_dir = session.set.root.join("exercises");
+    let mut watcher = if args.manual_run {
+        session.app.watching = "manual mode: press r to run".into();
+        None
+    } else {
+        let watcher = files::start(&exercises_dir, args.poll, tx.clone(), from_notice)
+            .with_context(|| format!("watching {}", exercises_dir.display()))?;
+        session.app.watching = watcher.mode.describe();
+        Some(watcher)
+    };
+    spawn_signal_listener(tx.clone())?;
+
+    let _terminal = TerminalGuard::enter().context("setting up the terminal")?;
+    terminal::spawn_input(tx.clone(), from_term);
+    let (width, height) = terminal::size();
+    session.app.handle(Input::Resize { width, height });
+    let effects = session.app.start();
+    if session.perform(effects) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    session.paint();
+
+    while let Ok(event) = rx.recv() {
+        let effects = match event {
+            Event::Quit => break,
+            Event::Input(input) => session.app.handle(input),
+            Event::Watcher(Notice::Saved(paths)) => session.app.handle(Input::Saved(paths)),
+            Event::Watcher(Notice::Failed(reason)) => {
+                watcher = restart_polling(&exercises_dir, reason, &tx, &mut session.app);
+                Vec::new()
+            }
+        };
+        if session.perform(effects) {
+            break;
+        }
+        session.paint();
+    }
+    drop(watcher);
+    session.cancel_run();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn restart_polling(
+    dir: &Path,
+    reason: String,
+    tx: &Sender<Event>,
+    app: &mut App,
+) -> Option<FileWatcher> {
+    match files::start_polling(
+        dir,
+        format!("file events failed: {reason}"),
+        tx.clone(),
+        from_notice,
+    ) {
+        Ok(watcher) => {
+            app.watching = watcher.mode.describe();
+            app.note = Some(format!("switched to polling: {reason}"));
+            Some(watcher)
+        }
+        Err(err) => {
+            app.watching = "manual mode: press r to run".into();
+            app.note = Some(format!("file watching failed ({err}); press r to re-run"));
+            None
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the loop like `q`, so the terminal is restored.
+fn spawn_signal_listener(tx: Sender<Event>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
+        .context("installing signal handlers")?;
+    thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = tx.send(Event::Quit);
+        }
+    });
+    Ok(())
+}
+
+/// The loop's mutable world: the app, the set, the store, the run in progress.
+struct Session {
+    app: App,
+    set: Arc<ExerciseSet>,
+    store: StateStore,
+    tx: Sender<Event>,
+    running: Option<Cancel>,
+    options: Options,
+}
+
+impl Session {
+    fn new(learner: Learner, tx: Sender<Event>) -> Self {
+        let exercises = learner
+            .set
+            .exercises
+            .iter()
+            .map(|e| ExerciseInfo {
+                name: e.name().to_string(),
+                chapter: e.chapter().to_string(),
+                rel_path: e.rel_path(),
+                path: e.path.clone(),
+                hint: e.entry.hint.clone(),
+            })
+            .collect();
+        let mut app = App::new(exercises, learner.progress);
+        if learner.load_report.first_start {
+            app.welcome = learner.set.welcome_message.clone();
+        }
+        app.final_message = learner.set.final_message.clone();
+        Self {
+            app,
+            set: Arc::new(learner.set),
+            store: learner.store,
+            tx,
+            running: None,
+            options: Options {
+                color: style::color_stdout(),
+                ..Options::default()
+            },
+        }
+    }
+
+    fn paint(&self) {
+        let _ = terminal::paint(&ui::render(&self.app));
+    }
+
+    /// Carries out effects; returns true when the loop must end.
+    fn perform(&mut self, effects: Vec<Effect>) -> bool {
+        let mut queue = effects;
+        while !queue.is_empty() {
+            for effect in std::mem::take(&mut queue) {
+                match effect {
+                    Effect::Quit => return true,
+                    Effect::Run { index, generation } => self.start_run(index, generation),
+                    Effect::CheckAll => self.start_check(),
+                    Effect::SaveProgress => self.save(),
+                    Effect::RevealSolution { index } => self.reveal(index),
+                    Effect::Reset { index } => queue.extend(self.reset(index)),
+                }
+            }
+        }
+        false
+    }
+
+    fn cancel_run(&mut self) {
+        if let Some(cancel) = self.running.take() {
+            cancel.cancel();
+        }
+    }
+
+    fn start_run(&mut self, index: usize, generation: u64) {
+        self.cancel_run();
+        let cancel = Cancel::new();
+        self.running = Some(cancel.clone());
+        let set = Arc::clone(&self.set);
+        let tx = self.tx.clone();
+        let options = self.options.clone();
+        thread::spawn(move || {
+            let compiled = AtomicUsize::new(0);
+            let progress_tx = tx.clone();
+            let on_event = move |event: pipeline::Event| {
+                let input = match event {
+                    pipeline::Event::Build(BuildEvent::Compiled(_)) => Input::Building {
+                        generation,
+                        compiled: compiled.fetch_add(1, Ordering::SeqCst) + 1,
+                    },
+                    pipeline::Event::Build(BuildEvent::WaitingForLock) => {
+                        Input::WaitingForLock { generation }
+                    }
+                    _ => return,
+                };
+                let _ = progress_tx.send(Event::Input(input));
+            };
+            let result =
+                pipeline::run_one(&set, index, Variant::Exercise, &options, &cancel, &on_event);
+            let input = match result {
+                Ok(outcome) => Input::Finished {
+                    generation,
+                    outcome,
+                },
+                Err(CargoError::Cancelled) => return,
+                Err(err) => Input::RunError {
+                    generation,
+                    message: err.to_string(),
+                },
+            };
+            let _ = tx.send(Event::Input(input));
+        });
+    }
+
+    fn start_check(&mut self) {
+        self.cancel_run();
+        let cancel = Cancel::new();
+        self.running = Some(cancel.clone());
+        let set = Arc::clone(&self.set);
+        let tx = self.tx.clone();
+        let options = Options {
+            color: false,
+            ..self.options.clone()
+        };
+        thread::spawn(move || {
+            let items: Vec<Item> = (0..set.exercises.len())
+                .map(|exercise| Item {
+                    exercise,
+                    variant: Variant::Exercise,
+                })
+                .collect();
+            let input = match pipeline::run_batch(&set, &items, &options, &cancel, &|_| {}) {
+                Ok(outcomes) => {
+                    let (passed, failed): (Vec<_>, Vec<_>) =
+                        outcomes.into_iter().partition(|o| o.verdict.passed());
+                    Input::Checked {
+                        passed: passed.into_iter().map(|o| o.name).collect(),
+                        failed: failed
+                            .into_iter()
+                            .map(|o| (o.name, o.verdict.to_string()))
+                            .collect(),
+                    }
+                }
+                Err(CargoError::Cancelled) => return,
+                Err(err) => Input::Note(format!("check failed: {err}")),
+            };
+            let _ = tx.send(Event::Input(input));
+        });
+    }
+
+    fn save(&mut self) {
+        if let Err(err) = self.store.save(&self.app.progress) {
+            self.app.note = Some(format!("could not save progress: {err}"));
+        }
+    }
+
+    fn reveal(&mut self, index: usize) {
+        let exercise = &self.set.exercises[index];
+        match course::reveal_solution(&self.set, exercise) {
+            Ok(Some((shown, path))) => {
+                self.app.note = Some(format!(
+                    "solved! compare with the reference solution: {}",
+                    style::file_link(&shown, &path)
+                ));
+            }
+            Ok(None) => {}
+            Err(err) => self.app.note = Some(format!("could not write the solution: {err:#}")),
+        }
+    }
+
+    fn reset(&mut self, index: usize) -> Vec<Effect> {
+        let exercise = &self.set.exercises[index];
+        match commands::reset::reset(&self.set, exercise) {
+            Ok(outcome) => {
+                let note = match outcome.backup {
+                    Some(backup) => format!(
+                        "{} reset; your version is kept at {}",
+                        exercise.rel_path(),
+                        backup
+                            .strip_prefix(&self.set.root)
+                            .unwrap_or(&backup)
+                            .display()
+                    ),
+                    None => format!("{} was already as shipped", exercise.rel_path()),
+                };
+                self.app.reset_done(index, note)
+            }
+            Err(err) => {
+                self.app.note = Some(format!("reset failed: {err:#}"));
+                Vec::new()
+            }
+        }
+    }
 }

@@ -1,0 +1,758 @@
+//! Watch mode's state machine: every input (key, save, run progress) goes in, effects
+//! (start a run, save progress, quit, ...) come out. No I/O here, so every rule of the
+//! learner's loop is unit-tested.
+
+use std::path::PathBuf;
+
+use crate::pipeline::{Outcome, Verdict};
+use crate::state::Progress;
+
+/// A key press, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Enter,
+    Esc,
+    Backspace,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    CtrlC,
+}
+
+/// One exercise as watch mode shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseInfo {
+    pub name: String,
+    pub chapter: String,
+    pub rel_path: String,
+    pub path: PathBuf,
+    pub hint: String,
+}
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Key(Key),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Files were saved (debounced).
+    Saved(Vec<PathBuf>),
+    /// Progress of the run `generation`.
+    Building {
+        generation: u64,
+        compiled: usize,
+    },
+    WaitingForLock {
+        generation: u64,
+    },
+    Finished {
+        generation: u64,
+        outcome: Outcome,
+    },
+    /// A run could not even start (cargo missing, broken Cargo.toml).
+    RunError {
+        generation: u64,
+        message: String,
+    },
+    /// Check-all finished: names that pass, and names that fail with their verdict.
+    Checked {
+        passed: Vec<String>,
+        failed: Vec<(String, String)>,
+    },
+    /// A message for the status line (watcher fell back to polling, reset done, ...).
+    Note(String),
+}
+
+/// What the I/O side must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Cancel any run in progress and run exercise `index`.
+    Run {
+        index: usize,
+        generation: u64,
+    },
+    /// Cancel any run and check every exercise.
+    CheckAll,
+    Reset {
+        index: usize,
+    },
+    SaveProgress,
+    RevealSolution {
+        index: usize,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunState {
+    Idle,
+    Building {
+        compiled: usize,
+        waiting_for_lock: bool,
+    },
+    Checking,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Pending,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListState {
+    pub selected: usize,
+    pub filter: Filter,
+    pub search: String,
+    pub typing_search: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Main,
+    List(ListState),
+    /// Asking y/n before resetting exercise `index`; `from_list` returns there after.
+    ConfirmReset {
+        index: usize,
+        from_list: Option<ListState>,
+    },
+}
+
+/// Everything watch mode shows.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub exercises: Vec<ExerciseInfo>,
+    pub progress: Progress,
+    pub current: usize,
+    pub run: RunState,
+    /// The last finished run of the current exercise.
+    pub last: Option<Outcome>,
+    pub show_hint: bool,
+    pub view: View,
+    pub note: Option<String>,
+    pub scroll: usize,
+    pub width: u16,
+    pub height: u16,
+    /// Shown until the first run of the first exercise finishes or a key is pressed.
+    pub welcome: Option<String>,
+    pub final_message: Option<String>,
+    pub show_final: bool,
+    /// "watching", "polling (why)", or "manual".
+    pub watching: String,
+    generation: u64,
+}
+
+impl App {
+    pub fn new(exercises: Vec<ExerciseInfo>, progress: Progress) -> Self {
+        let current = progress
+            .current
+            .as_deref()
+            .and_then(|c| exercises.iter().position(|e| e.name == c))
+            .unwrap_or(0);
+        Self {
+            exercises,
+            progress,
+            current,
+            run: RunState::Idle,
+            last: None,
+            show_hint: false,
+            view: View::Main,
+            note: None,
+            scroll: 0,
+            width: 80,
+            height: 24,
+            welcome: None,
+            final_message: None,
+            show_final: false,
+            watching: "watching".into(),
+            generation: 0,
+        }
+    }
+
+    pub fn current_exercise(&self) -> &ExerciseInfo {
+        &self.exercises[self.current]
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.exercises
+            .iter()
+            .filter(|e| self.progress.is_done(&e.name))
+            .count()
+    }
+
+    /// The effects of starting up: run the current exercise.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![self.run_current()]
+    }
+
+    fn run_current(&mut self) -> Effect {
+        self.generation += 1;
+        self.run = RunState::Building {
+            compiled: 0,
+            waiting_for_lock: false,
+        };
+        Effect::Run {
+            index: self.current,
+            generation: self.generation,
+        }
+    }
+
+    pub fn handle(&mut self, input: Input) -> Vec<Effect> {
+        match input {
+            Input::Key(key) => self.key(key),
+            Input::Resize { width, height } if width > 0 && height > 0 => {
+                self.width = width;
+                self.height = height;
+                Vec::new()
+            }
+            Input::Saved(paths) => self.saved(&paths),
+            Input::Building {
+                generation,
+                compiled,
+            } if generation == self.generation => {
+                if let RunState::Building { compiled: c, .. } = &mut self.run {
+                    *c = compiled;
+                }
+                Vec::new()
+            }
+            Input::WaitingForLock { generation } if generation == self.generation => {
+                if let RunState::Building {
+                    waiting_for_lock, ..
+                } = &mut self.run
+                {
+                    *waiting_for_lock = true;
+                }
+                Vec::new()
+            }
+            Input::Finished {
+                generation,
+                outcome,
+            } if generation == self.generation => self.finished(outcome),
+            Input::RunError {
+                generation,
+                message,
+            } if generation == self.generation => {
+                self.run = RunState::Idle;
+                self.last = None;
+                self.note = Some(message);
+                Vec::new()
+            }
+            Input::Checked { passed, failed } => self.checked(passed, failed),
+            Input::Note(note) => {
+                self.note = Some(note);
+                Vec::new()
+            }
+            // Progress of a run that was superseded.
+            _ => Vec::new(),
+        }
+    }
+
+    fn saved(&mut self, paths: &[PathBuf]) -> Vec<Effect> {
+        if paths.iter().any(|p| *p == self.current_exercise().path) {
+            self.note = None;
+            self.scroll = 0;
+            return vec![self.run_current()];
+        }
+        let other = paths
+            .iter()
+            .find_map(|p| self.exercises.iter().find(|e| e.path == *p));
+        if let Some(other) = other {
+            self.note = Some(format!(
+                "saved {} (not the current exercise; `l` to switch)",
+                other.rel_path
+            ));
+        }
+        Vec::new()
+    }
+
+    fn finished(&mut self, outcome: Outcome) -> Vec<Effect> {
+        self.run = RunState::Idle;
+        if outcome.verdict == Verdict::Cancelled {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        let name = self.current_exercise().name.clone();
+        if outcome.verdict.passed() {
+            if !self.progress.is_done(&name) {
+                self.progress.mark_done(&name);
+                effects.push(Effect::SaveProgress);
+            }
+            effects.push(Effect::RevealSolution {
+                index: self.current,
+            });
+            if self.done_count() == self.exercises.len() {
+                self.show_final = true;
+            }
+        } else if self.progress.is_done(&name) {
+            self.progress.mark_pending(&name);
+            effects.push(Effect::SaveProgress);
+        }
+        self.last = Some(outcome);
+        effects
+    }
+
+    fn checked(&mut self, passed: Vec<String>, failed: Vec<(String, String)>) -> Vec<Effect> {
+        self.run = RunState::Idle;
+        for name in &passed {
+            self.progress.mark_done(name);
+        }
+        for (name, _) in &failed {
+            self.progress.mark_pending(name);
+        }
+        let failing: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).take(6).collect();
+        self.note = Some(if failed.is_empty() {
+            format!("check: all {} exercises pass", passed.len())
+        } else {
+            format!(
+                "check: {} pass, {} fail: {}{}",
+                passed.len(),
+                failed.len(),
+                failing.join(", "),
+                if failed.len() > failing.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            )
+        });
+        if self.done_count() == self.exercises.len() {
+            self.show_final = true;
+        }
+        vec![Effect::SaveProgress, self.run_current()]
+    }
+
+    fn key(&mut self, key: Key) -> Vec<Effect> {
+        if key == Key::CtrlC {
+            return vec![Effect::Quit];
+        }
+        self.welcome = None;
+        match self.view.clone() {
+            View::Main => self.main_key(key),
+            View::List(list) => self.list_key(key, list),
+            View::ConfirmReset { index, from_list } => {
+                self.view = match from_list {
+                    Some(list) => View::List(list),
+                    None => View::Main,
+                };
+                if key == Key::Char('y') {
+                    vec![Effect::Reset { index }]
+                } else {
+                    self.note = Some("reset cancelled".into());
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    fn main_key(&mut self, key: Key) -> Vec<Effect> {
+        match key {
+            Key::Char('q') => vec![Effect::Quit],
+            Key::Char('n') => self.next(),
+            Key::Char('h') => {
+                self.show_hint = !self.show_hint;
+                Vec::new()
+            }
+            Key::Char('r') => {
+                self.note = None;
+                vec![self.run_current()]
+            }
+            Key::Char('l') => {
+                self.view = View::List(ListState {
+                    selected: self.current,
+                    filter: Filter::All,
+                    search: String::new(),
+                    typing_search: false,
+                });
+                Vec::new()
+            }
+            Key::Char('x') => {
+                self.view = View::ConfirmReset {
+                    index: self.current,
+                    from_list: None,
+                };
+                Vec::new()
+            }
+            Key::Char('c') => {
+                self.generation += 1;
+                self.run = RunState::Checking;
+                self.note = Some("checking every exercise...".into());
+                vec![Effect::CheckAll]
+            }
+            Key::Up | Key::Char('k') => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Vec::new()
+            }
+            Key::Down | Key::Char('j') => {
+                self.scroll += 1;
+                Vec::new()
+            }
+            Key::PageUp => {
+                self.scroll = self.scroll.saturating_sub(self.page());
+                Vec::new()
+            }
+            Key::PageDown => {
+                self.scroll += self.page();
+                Vec::new()
+            }
+            Key::Home | Key::Char('g') => {
+                self.scroll = 0;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn page(&self) -> usize {
+        usize::from(self.height.saturating_sub(8)).max(1)
+    }
+
+    fn current_passed(&self) -> bool {
+        self.last.as_ref().is_some_and(|o| o.verdict.passed())
+    }
+
+    /// `n` only moves on once the current exercise passed with its current content.
+    fn next(&mut self) -> Vec<Effect> {
+        if !self.current_passed() {
+            self.note = Some(match self.run {
+                RunState::Idle => "the current exercise does not pass yet; fix it first".into(),
+                _ => "wait for the run to finish".into(),
+            });
+            return Vec::new();
+        }
+        let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
+        let mut progress = self.progress.clone();
+        progress.current = Some(self.current_exercise().name.clone());
+        match progress.next_pending(&names) {
+            Some(next) => {
+                let index = names.iter().position(|n| *n == next).unwrap_or(0);
+                self.select(index)
+            }
+            None => {
+                self.show_final = true;
+                self.note = Some("every exercise is done".into());
+                Vec::new()
+            }
+        }
+    }
+
+    fn select(&mut self, index: usize) -> Vec<Effect> {
+        self.current = index;
+        self.progress.current = Some(self.exercises[index].name.clone());
+        self.last = None;
+        self.show_hint = false;
+        self.scroll = 0;
+        self.note = None;
+        vec![Effect::SaveProgress, self.run_current()]
+    }
+
+    /// Indices of the exercises the list shows, after filter and search.
+    pub fn visible(&self, list: &ListState) -> Vec<usize> {
+        let needle = list.search.to_lowercase();
+        (0..self.exercises.len())
+            .filter(|&i| {
+                let e = &self.exercises[i];
+                let done = self.progress.is_done(&e.name);
+                let by_filter = match list.filter {
+                    Filter::All => true,
+                    Filter::Done => done,
+                    Filter::Pending => !done,
+                };
+                by_filter
+                    && (needle.is_empty()
+                        || e.name.to_lowercase().contains(&needle)
+                        || e.chapter.to_lowercase().contains(&needle))
+            })
+            .collect()
+    }
+
+    fn list_key(&mut self, key: Key, mut list: ListState) -> Vec<Effect> {
+        if list.typing_search {
+            match key {
+                Key::Enter | Key::Esc => list.typing_search = false,
+                Key::Backspace => {
+                    list.search.pop();
+                }
+                Key::Char(c) => list.search.push(c),
+                _ => {}
+            }
+            self.snap_selection(&mut list);
+            self.view = View::List(list);
+            return Vec::new();
+        }
+        let visible = self.visible(&list);
+        let position = visible
+            .iter()
+            .position(|&i| i == list.selected)
+            .unwrap_or(0);
+        let last = visible.len().saturating_sub(1);
+        let page = self.page();
+        let moved = |to: usize| visible.get(to.min(last)).copied();
+        let target = match key {
+            Key::Up | Key::Char('k') => moved(position.saturating_sub(1)),
+            Key::Down | Key::Char('j') => moved(position + 1),
+            Key::PageUp => moved(position.saturating_sub(page)),
+            Key::PageDown => moved(position + page),
+            Key::Home | Key::Char('g') => moved(0),
+            Key::End | Key::Char('G') => moved(last),
+            _ => None,
+        };
+        if let Some(target) = target {
+            list.selected = target;
+            self.view = View::List(list);
+            return Vec::new();
+        }
+        match key {
+            Key::Esc | Key::Char('q') | Key::Char('l') => {
+                if list.search.is_empty() || key != Key::Esc {
+                    self.view = View::Main;
+                } else {
+                    list.search.clear();
+                    self.view = View::List(list);
+                }
+                Vec::new()
+            }
+            Key::Enter if !visible.is_empty() => {
+                self.view = View::Main;
+                self.select(list.selected)
+            }
+            Key::Char('/') => {
+                list.typing_search = true;
+                self.view = View::List(list);
+                Vec::new()
+            }
+            Key::Char('f') => {
+                list.filter = match list.filter {
+                    Filter::All => Filter::Pending,
+                    Filter::Pending => Filter::Done,
+                    Filter::Done => Filter::All,
+                };
+                self.snap_selection(&mut list);
+                self.view = View::List(list);
+                Vec::new()
+            }
+            Key::Char('x') if !visible.is_empty() => {
+                self.view = View::ConfirmReset {
+                    index: list.selected,
+                    from_list: Some(list),
+                };
+                Vec::new()
+            }
+            _ => {
+                self.view = View::List(list);
+                Vec::new()
+            }
+        }
+    }
+
+    fn snap_selection(&self, list: &mut ListState) {
+        let visible = self.visible(list);
+        if !visible.contains(&list.selected)
+            && let Some(&first) = visible.first()
+        {
+            list.selected = first;
+        }
+    }
+
+    /// After a reset of `index`: it is pending again, and re-runs if it is current.
+    pub fn reset_done(&mut self, index: usize, note: String) -> Vec<Effect> {
+        let name = self.exercises[index].name.clone();
+        self.progress.mark_pending(&name);
+        self.note = Some(note);
+        let mut effects = vec![Effect::SaveProgress];
+        if index == self.current {
+            self.last = None;
+            effects.push(self.run_current());
+        }
+        effects
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Variant;
+    use std::time::Duration;
+
+    fn app(n: usize) -> App {
+        let exercises = (0..n)
+            .map(|i| ExerciseInfo {
+                name: format!("ex{i}"),
+                chapter: if i < 2 {
+                    "00_intro".into()
+                } else {
+                    "01_http".into()
+                },
+                rel_path: format!("exercises/ex{i}.rs"),
+                path: PathBuf::from(format!("/set/exercises/ex{i}.rs")),
+                hint: format!("hint {i}"),
+            })
+            .collect();
+        App::new(exercises, Progress::default())
+    }
+
+    fn outcome(verdict: Verdict) -> Outcome {
+        Outcome {
+            name: "ex0".into(),
+            variant: Variant::Exercise,
+            verdict,
+            output: String::new(),
+            duration: Duration::ZERO,
+        }
+    }
+
+    fn generation(effects: &[Effect]) -> u64 {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Run { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .expect("a run")
+    }
+
+    #[test]
+    fn saving_the_current_file_reruns_and_others_only_note() {
+        let mut app = app(3);
+        app.start();
+        let effects = app.handle(Input::Saved(vec!["/set/exercises/ex0.rs".into()]));
+        assert!(matches!(effects[..], [Effect::Run { index: 0, .. }]));
+        let effects = app.handle(Input::Saved(vec!["/set/exercises/ex2.rs".into()]));
+        assert!(effects.is_empty());
+        assert!(app.note.as_deref().unwrap().contains("ex2.rs"));
+    }
+
+    #[test]
+    fn next_only_after_a_pass_and_never_automatically() {
+        let mut app = app(3);
+        let g = generation(&app.start());
+        app.handle(Input::Key(Key::Char('n')));
+        assert_eq!(app.current, 0, "no pass yet");
+        let effects = app.handle(Input::Finished {
+            generation: g,
+            outcome: outcome(Verdict::Passed),
+        });
+        assert!(effects.contains(&Effect::SaveProgress));
+        assert_eq!(app.current, 0, "passing does not advance by itself");
+        let effects = app.handle(Input::Key(Key::Char('n')));
+        assert_eq!(app.current, 1);
+        assert!(matches!(
+            effects[..],
+            [Effect::SaveProgress, Effect::Run { index: 1, .. }]
+        ));
+    }
+
+    #[test]
+    fn results_of_superseded_runs_are_ignored() {
+        let mut app = app(2);
+        let old = generation(&app.start());
+        app.handle(Input::Key(Key::Char('r')));
+        app.handle(Input::Finished {
+            generation: old,
+            outcome: outcome(Verdict::Passed),
+        });
+        assert!(app.last.is_none());
+        assert!(!app.progress.is_done("ex0"));
+    }
+
+    #[test]
+    fn failing_again_marks_pending() {
+        let mut app = app(2);
+        app.progress.mark_done("ex0");
+        let g = generation(&app.start());
+        app.handle(Input::Finished {
+            generation: g,
+            outcome: outcome(Verdict::TestsFailed),
+        });
+        assert!(!app.progress.is_done("ex0"));
+    }
+
+    #[test]
+    fn list_navigates_filters_searches_and_jumps() {
+        let mut app = app(5);
+        app.start();
+        app.progress.mark_done("ex1");
+        app.handle(Input::Key(Key::Char('l')));
+        app.handle(Input::Key(Key::Char('G')));
+        let View::List(list) = &app.view else {
+            panic!()
+        };
+        assert_eq!(list.selected, 4);
+        app.handle(Input::Key(Key::Char('f'))); // pending
+        app.handle(Input::Key(Key::Char('f'))); // done
+        let View::List(list) = app.view.clone() else {
+            panic!()
+        };
+        assert_eq!(app.visible(&list), [1]);
+        assert_eq!(list.selected, 1);
+        app.handle(Input::Key(Key::Char('f'))); // all
+        for c in "/http".chars() {
+            app.handle(Input::Key(Key::Char(c)));
+        }
+        app.handle(Input::Key(Key::Enter));
+        let View::List(list) = app.view.clone() else {
+            panic!()
+        };
+        assert_eq!(app.visible(&list), [2, 3, 4]);
+        app.handle(Input::Key(Key::Down));
+        let effects = app.handle(Input::Key(Key::Enter));
+        assert_eq!(app.current, 3);
+        assert_eq!(app.view, View::Main);
+        assert!(matches!(
+            effects[..],
+            [Effect::SaveProgress, Effect::Run { index: 3, .. }]
+        ));
+    }
+
+    #[test]
+    fn reset_asks_first() {
+        let mut app = app(2);
+        app.handle(Input::Key(Key::Char('x')));
+        assert!(app.handle(Input::Key(Key::Char('n'))).is_empty());
+        assert_eq!(app.view, View::Main);
+        app.handle(Input::Key(Key::Char('x')));
+        assert_eq!(
+            app.handle(Input::Key(Key::Char('y'))),
+            [Effect::Reset { index: 0 }]
+        );
+    }
+
+    #[test]
+    fn check_all_updates_both_ways() {
+        let mut app = app(3);
+        app.progress.mark_done("ex2");
+        app.handle(Input::Key(Key::Char('c')));
+        assert_eq!(app.run, RunState::Checking);
+        app.handle(Input::Checked {
+            passed: vec!["ex0".into()],
+            failed: vec![("ex2".into(), "tests failed".into())],
+        });
+        assert!(app.progress.is_done("ex0"));
+        assert!(!app.progress.is_done("ex2"));
+        assert!(app.note.as_deref().unwrap().contains("1 fail: ex2"));
+    }
+
+    #[test]
+    fn the_last_pass_shows_the_final_message() {
+        let mut app = app(1);
+        let g = generation(&app.start());
+        app.handle(Input::Finished {
+            generation: g,
+            outcome: outcome(Verdict::Passed),
+        });
+        assert!(app.show_final);
+    }
+
+    #[test]
+    fn quit_keys() {
+        let mut app = app(1);
+        assert_eq!(app.handle(Input::Key(Key::Char('q'))), [Effect::Quit]);
+        assert_eq!(app.handle(Input::Key(Key::CtrlC)), [Effect::Quit]);
+    }
+}

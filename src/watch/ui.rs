@@ -1,0 +1,355 @@
+//! Renders the watch-mode [`App`] into exactly one screenful of lines. Pure: the terminal
+//! module only paints what this returns.
+
+use crate::style;
+use crate::watch::app::{App, Filter, ListState, RunState, View};
+
+const LEGEND_MAIN: &str = "n next · h hint · l list · r run · x reset · c check all · q quit";
+const LEGEND_LIST: &str =
+    "↑↓/jk move · g/G ends · Enter make current · f filter · / search · x reset · Esc back";
+
+/// The screen, one string per row, each at most `width` visible columns.
+pub fn render(app: &App) -> Vec<String> {
+    let width = usize::from(app.width.max(20));
+    let height = usize::from(app.height.max(5));
+    let mut lines = match &app.view {
+        View::List(list) => list_view(app, list, width, height),
+        _ => main_view(app, width, height),
+    };
+    lines.truncate(height);
+    lines.resize(height, String::new());
+    lines
+}
+
+fn main_view(app: &App, width: usize, height: usize) -> Vec<String> {
+    let exercise = app.current_exercise();
+    let mut top = vec![header(app, width)];
+    top.push(status_line(app));
+
+    let mut bottom = Vec::new();
+    bottom.push(verdict_line(app));
+    bottom.push(format!(
+        "Current exercise: {}",
+        style::file_link(&exercise.rel_path, &exercise.path)
+    ));
+    if app.show_hint {
+        bottom.push(style::heading().apply_to("Hint:").to_string());
+        for line in exercise.hint.lines() {
+            bottom.extend(wrap(line, width));
+        }
+    }
+    match &app.view {
+        View::ConfirmReset { index, .. } => bottom.push(
+            style::warning()
+                .apply_to(format!(
+                    "Reset {} to its original? Your version is kept under .backlings/backups/. (y/n)",
+                    app.exercises[*index].name
+                ))
+                .to_string(),
+        ),
+        _ => bottom.push(app.note.clone().unwrap_or_default()),
+    }
+    bottom.push(style::dim().apply_to(LEGEND_MAIN).to_string());
+
+    let body_height = height.saturating_sub(top.len() + bottom.len() + 1);
+    let body = body_lines(app, width);
+    let scroll = app.scroll.min(body.len().saturating_sub(body_height));
+    let mut lines = top;
+    lines.push(String::new());
+    let shown: Vec<String> = body
+        .iter()
+        .skip(scroll)
+        .take(body_height)
+        .cloned()
+        .collect();
+    let hidden_below = body.len().saturating_sub(scroll + shown.len());
+    lines.extend(shown);
+    while lines.len() < height.saturating_sub(bottom.len()) {
+        lines.push(String::new());
+    }
+    if hidden_below > 0 || scroll > 0 {
+        let marker = format!(
+            "── {} more line(s) below, {} above (↑/↓ PgUp/PgDn) ──",
+            hidden_below, scroll
+        );
+        if let Some(last) = lines.last_mut() {
+            *last = style::dim().apply_to(marker).to_string();
+        }
+    }
+    lines.extend(bottom);
+    lines
+}
+
+fn header(app: &App, width: usize) -> String {
+    let done = app.done_count();
+    let total = app.exercises.len();
+    let bar_width = 24.min(width / 4).max(5);
+    let filled = (bar_width * done).checked_div(total).unwrap_or(0);
+    let bar = format!(
+        "{}{}",
+        style::success().apply_to("█".repeat(filled)),
+        style::dim().apply_to("░".repeat(bar_width - filled))
+    );
+    let exercise = app.current_exercise();
+    format!(
+        "{} {bar} {done}/{total}  {} {}",
+        style::heading().apply_to("backlings"),
+        style::emphasis().apply_to(&exercise.name),
+        style::dim().apply_to(format!("({})", exercise.chapter))
+    )
+}
+
+fn status_line(app: &App) -> String {
+    let text = match &app.run {
+        RunState::Idle => format!("{}; saves re-run the exercise", app.watching),
+        RunState::Building {
+            waiting_for_lock: true,
+            ..
+        } => "waiting for the build lock (another cargo, e.g. your editor's, is building)".into(),
+        RunState::Building { compiled: 0, .. } => "building and testing...".into(),
+        RunState::Building { compiled, .. } => {
+            format!("building... {compiled} crate(s) compiled (the first build takes a while)")
+        }
+        RunState::Checking => "checking every exercise...".into(),
+    };
+    style::dim().apply_to(text).to_string()
+}
+
+fn verdict_line(app: &App) -> String {
+    match (&app.run, &app.last) {
+        (RunState::Idle, Some(outcome)) if outcome.verdict.passed() => format!(
+            "{} — press {} for the next exercise",
+            style::success().apply_to("✓ passed"),
+            style::emphasis().apply_to("n")
+        ),
+        (RunState::Idle, Some(outcome)) => style::failure()
+            .apply_to(format!("✗ {}", outcome.verdict))
+            .to_string(),
+        (RunState::Idle, None) => String::new(),
+        _ => style::dim().apply_to("… running").to_string(),
+    }
+}
+
+fn body_lines(app: &App, width: usize) -> Vec<String> {
+    let mut text = String::new();
+    if app.show_final
+        && let Some(message) = &app.final_message
+    {
+        text.push_str(message);
+        text.push_str("\n\n");
+    }
+    if let Some(welcome) = &app.welcome {
+        text.push_str(welcome);
+        text.push_str("\n\n");
+    }
+    if let Some(outcome) = &app.last {
+        text.push_str(&outcome.output);
+    }
+    let text = if style::color_stdout() {
+        text
+    } else {
+        style::plain(&text)
+    };
+    text.lines().flat_map(|line| wrap(line, width)).collect()
+}
+
+fn list_view(app: &App, list: &ListState, width: usize, height: usize) -> Vec<String> {
+    let visible = app.visible(list);
+    let filter = match list.filter {
+        Filter::All => "all",
+        Filter::Pending => "pending",
+        Filter::Done => "done",
+    };
+    let search = if list.typing_search {
+        format!("  search: {}▏", list.search)
+    } else if list.search.is_empty() {
+        String::new()
+    } else {
+        format!("  search: {}", list.search)
+    };
+    let mut lines = vec![
+        format!(
+            "{} {}/{} done  filter: {filter}{search}",
+            style::heading().apply_to("Exercises"),
+            app.done_count(),
+            app.exercises.len()
+        ),
+        style::dim()
+            .apply_to(format!(
+                "  {:7}  {:14} {:22} PATH",
+                "STATE", "NAME", "CHAPTER"
+            ))
+            .to_string(),
+    ];
+    let rows_height = height.saturating_sub(lines.len() + 2);
+    let position = visible
+        .iter()
+        .position(|&i| i == list.selected)
+        .unwrap_or(0);
+    let first = position.saturating_sub(rows_height.saturating_sub(1) / 2);
+    let first = first.min(visible.len().saturating_sub(rows_height));
+    for &index in visible.iter().skip(first).take(rows_height) {
+        let exercise = &app.exercises[index];
+        let done = app.progress.is_done(&exercise.name);
+        let state = if done {
+            style::success().apply_to(format!("{:7}", "done"))
+        } else {
+            style::dim().apply_to(format!("{:7}", "pending"))
+        };
+        let marker = if index == app.current { "▶" } else { " " };
+        let row = format!(
+            "{marker} {state}  {:14} {:22} {}",
+            exercise.name, exercise.chapter, exercise.rel_path
+        );
+        let row = truncate(&row, width);
+        lines.push(if index == list.selected {
+            style::emphasis()
+                .reverse()
+                .apply_to(style::plain(&row))
+                .to_string()
+        } else {
+            row
+        });
+    }
+    if visible.is_empty() {
+        lines.push("  (no exercise matches)".into());
+    }
+    while lines.len() < height.saturating_sub(2) {
+        lines.push(String::new());
+    }
+    lines.push(app.note.clone().unwrap_or_default());
+    lines.push(
+        style::dim()
+            .apply_to(truncate(LEGEND_LIST, width))
+            .to_string(),
+    );
+    lines
+}
+
+/// Splits a line with ANSI escapes into rows of at most `width` visible columns.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut columns = 0;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            row.push(c);
+            copy_escape(&mut chars, &mut row);
+            continue;
+        }
+        let (text, w) = match c {
+            '\t' => ("    ".to_string(), 4),
+            c if c.is_control() => continue,
+            c => (c.to_string(), 1),
+        };
+        if columns + w > width {
+            rows.push(std::mem::take(&mut row));
+            columns = 0;
+        }
+        row.push_str(&text);
+        columns += w;
+    }
+    rows.push(row);
+    rows
+}
+
+fn copy_escape(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut String) {
+    match chars.next() {
+        Some('[') => {
+            out.push('[');
+            for c in chars.by_ref() {
+                out.push(c);
+                if ('\x40'..='\x7e').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Some(']') => {
+            out.push(']');
+            while let Some(c) = chars.next() {
+                out.push(c);
+                if c == '\x07' {
+                    break;
+                }
+                if c == '\x1b' && chars.peek() == Some(&'\\') {
+                    if let Some(backslash) = chars.next() {
+                        out.push(backslash);
+                    }
+                    break;
+                }
+            }
+        }
+        Some(other) => out.push(other),
+        None => {}
+    }
+}
+
+/// The first row of `wrap`, for lines that must stay on one row.
+fn truncate(line: &str, width: usize) -> String {
+    wrap(line, width).into_iter().next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Progress;
+    use crate::watch::app::{ExerciseInfo, Input, Key};
+    use std::path::PathBuf;
+
+    #[test]
+    fn wrap_counts_only_visible_columns() {
+        let red = "\x1b[31mabcdef\x1b[0m";
+        let rows = wrap(red, 4);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(style::plain(&rows[0]), "abcd");
+        assert_eq!(style::plain(&rows[1]), "ef");
+        let link = "\x1b]8;;file:///x\x1b\\ab\x1b]8;;\x1b\\";
+        assert_eq!(wrap(link, 2).len(), 1);
+    }
+
+    fn app(n: usize) -> App {
+        let exercises = (0..n)
+            .map(|i| ExerciseInfo {
+                name: format!("ex{i}"),
+                chapter: "01_http".into(),
+                rel_path: format!("exercises/01_http/ex{i}.rs"),
+                path: PathBuf::from(format!("/nonexistent/ex{i}.rs")),
+                hint: "a long hint ".repeat(20),
+            })
+            .collect();
+        let mut app = App::new(exercises, Progress::default());
+        app.width = 80;
+        app.height = 24;
+        app
+    }
+
+    #[test]
+    fn every_screen_fits_80x24() {
+        let mut app = app(60);
+        app.start();
+        app.handle(Input::Key(Key::Char('h')));
+        for lines in [render(&app), {
+            app.handle(Input::Key(Key::Char('l')));
+            render(&app)
+        }] {
+            assert_eq!(lines.len(), 24);
+            for line in &lines {
+                assert!(
+                    console::measure_text_width(&style::plain(line)) <= 80,
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn main_screen_shows_legend_progress_and_path() {
+        let app = app(3);
+        let screen = render(&app).join("\n");
+        assert!(screen.contains("0/3"));
+        assert!(screen.contains("exercises/01_http/ex0.rs"));
+        assert!(screen.contains("q quit"));
+    }
+}

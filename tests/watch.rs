@@ -1,0 +1,317 @@
+//! Watch mode: the file watcher against every way editors save, and the real binary
+//! driven in a pseudo-terminal.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use backlings::watch::files::{self, Notice};
+use common::*;
+
+const FINAL: &str = "fn main() { /* final */ }\n";
+
+struct Watched {
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+    rx: Receiver<Notice>,
+    _watcher: files::FileWatcher,
+}
+
+fn watched(poll: bool) -> Watched {
+    let dir = tempfile::tempdir().unwrap();
+    let chapter = dir.path().join("exercises/01");
+    std::fs::create_dir_all(&chapter).unwrap();
+    let file = chapter.join("ex1.rs");
+    std::fs::write(&file, "fn main() {}\n").unwrap();
+    let (tx, rx) = mpsc::channel();
+    let watcher = files::start(&dir.path().join("exercises"), poll, tx, |n| n).unwrap();
+    // Let the watcher settle (the poll watcher takes its first scan).
+    std::thread::sleep(Duration::from_millis(if poll { 700 } else { 100 }));
+    while rx.try_recv().is_ok() {}
+    Watched {
+        file: std::fs::canonicalize(&file).unwrap(),
+        _dir: dir,
+        rx,
+        _watcher: watcher,
+    }
+}
+
+/// Waits for the saves a change produces; returns how many there were and the content
+/// the file had when the first arrived.
+fn saves_of(w: &Watched, settle: Duration) -> (usize, Vec<String>) {
+    let mut count = 0;
+    let mut contents = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let wait = if count == 0 {
+            deadline - Instant::now()
+        } else {
+            settle
+        };
+        match w.rx.recv_timeout(wait) {
+            Ok(Notice::Saved(paths)) => {
+                let paths: Vec<PathBuf> = paths
+                    .iter()
+                    .map(|p| std::fs::canonicalize(p).unwrap_or(p.clone()))
+                    .collect();
+                assert!(paths.contains(&w.file), "{paths:?}");
+                count += 1;
+                contents.push(std::fs::read_to_string(&w.file).unwrap());
+            }
+            Ok(Notice::Failed(why)) => panic!("watcher failed: {why}"),
+            Err(_) => break,
+        }
+    }
+    (count, contents)
+}
+
+fn assert_one_save(name: &str, save: impl FnOnce(&Path)) {
+    let w = watched(false);
+    save(&w.file);
+    let (count, contents) = saves_of(&w, Duration::from_millis(600));
+    assert_eq!(count, 1, "{name}: {count} saves");
+    assert_eq!(contents[0], FINAL, "{name}");
+}
+
+fn sibling(file: &Path, name: &str) -> PathBuf {
+    file.with_file_name(name)
+}
+
+#[test]
+fn write_in_place() {
+    assert_one_save("in place", |f| std::fs::write(f, FINAL).unwrap());
+}
+
+#[test]
+fn write_temp_then_rename() {
+    // VS Code and JetBrains "safe write".
+    assert_one_save("temp + rename", |f| {
+        let temp = sibling(f, "ex1.rs___jb_tmp___");
+        std::fs::write(&temp, FINAL).unwrap();
+        std::fs::rename(&temp, f).unwrap();
+    });
+}
+
+#[test]
+fn sed_in_place() {
+    let w = watched(false);
+    std::fs::write(&w.file, "fn main() { /* draft */ }\n").unwrap();
+    let _ = saves_of(&w, Duration::from_millis(300));
+    let status = std::process::Command::new("sed")
+        .args(["-i", "s/draft/final/"])
+        .arg(&w.file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (count, contents) = saves_of(&w, Duration::from_millis(600));
+    assert_eq!(count, 1, "sed -i: {count} saves");
+    assert_eq!(contents[0], FINAL);
+}
+
+#[test]
+fn vim_backupcopy_no() {
+    // Rename the original to a backup, write a new file, delete the backup.
+    assert_one_save("vim backupcopy=no", |f| {
+        let backup = sibling(f, "ex1.rs~");
+        std::fs::rename(f, &backup).unwrap();
+        std::fs::write(f, FINAL).unwrap();
+        std::fs::remove_file(&backup).unwrap();
+    });
+}
+
+#[test]
+fn vim_backupcopy_yes() {
+    // Copy to a backup, then truncate and rewrite the original in place.
+    assert_one_save("vim backupcopy=yes", |f| {
+        let backup = sibling(f, "ex1.rs~");
+        std::fs::copy(f, &backup).unwrap();
+        let probe = sibling(f, "4913");
+        std::fs::write(&probe, "").unwrap();
+        std::fs::remove_file(&probe).unwrap();
+        std::fs::write(f, FINAL).unwrap();
+        std::fs::remove_file(&backup).unwrap();
+    });
+}
+
+#[test]
+fn delete_then_create() {
+    assert_one_save("delete + create", |f| {
+        std::fs::remove_file(f).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(f, FINAL).unwrap();
+    });
+}
+
+#[test]
+fn truncate_then_write() {
+    assert_one_save("truncate + write", |f| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(f)
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        file.write_all(FINAL.as_bytes()).unwrap();
+    });
+}
+
+#[test]
+fn touch() {
+    let w = watched(false);
+    std::fs::write(&w.file, FINAL).unwrap();
+    let _ = saves_of(&w, Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(50));
+    let status = std::process::Command::new("touch")
+        .arg(&w.file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (count, contents) = saves_of(&w, Duration::from_millis(600));
+    assert_eq!(count, 1);
+    assert_eq!(contents[0], FINAL);
+}
+
+#[test]
+fn editor_droppings_alone_are_not_saves() {
+    let w = watched(false);
+    std::fs::write(sibling(&w.file, ".ex1.rs.swp"), "x").unwrap();
+    std::fs::write(sibling(&w.file, "ex1.rs~"), "x").unwrap();
+    std::fs::write(sibling(&w.file, "notes.md"), "x").unwrap();
+    assert!(w.rx.recv_timeout(Duration::from_millis(500)).is_err());
+}
+
+#[test]
+fn a_burst_of_100_saves_gives_one_or_two_runs_and_the_last_content() {
+    let w = watched(false);
+    for i in 0..100 {
+        std::fs::write(&w.file, format!("fn main() {{ /* {i} */ }}\n")).unwrap();
+    }
+    std::fs::write(&w.file, FINAL).unwrap();
+    let (count, contents) = saves_of(&w, Duration::from_millis(600));
+    assert!((1..=2).contains(&count), "{count} runs");
+    assert_eq!(contents.last().unwrap(), FINAL);
+}
+
+#[test]
+fn polling_sees_saves_too() {
+    let w = watched(true);
+    // Under load the poll watcher's first scan can come after a quick first write, so
+    // the save is repeated until it is seen.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = None;
+    while seen.is_none() && Instant::now() < deadline {
+        std::fs::write(&w.file, FINAL).unwrap();
+        if let Ok(Notice::Saved(_)) = w.rx.recv_timeout(Duration::from_millis(1500)) {
+            seen = Some(std::fs::read_to_string(&w.file).unwrap());
+        }
+    }
+    assert_eq!(seen.as_deref(), Some(FINAL));
+}
+
+// ---- the real binary in a pseudo-terminal ----
+
+fn spawn_watch(set: &Fixture) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"));
+    cmd.arg("-C").arg(set.root());
+    cmd.env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
+    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
+}
+
+fn send(p: &mut rexpect::session::PtySession, keys: &str) {
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}
+
+/// Processes whose command line mentions `needle` (our fixture's path).
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me && !process_gone(pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[test]
+fn learner_loop_in_a_terminal() {
+    let set = Fixture::new(&[
+        Ex::new("first1", &failing()),
+        Ex::new("second1", &failing()),
+    ]);
+    let mut p = spawn_watch(&set);
+    p.exp_string("tests failed").unwrap();
+    // Not passed yet: `n` refuses.
+    send(&mut p, "n");
+    p.exp_string("does not pass yet").unwrap();
+
+    set.write("exercises/01_basics/first1.rs", PASSING);
+    p.exp_string("passed").unwrap();
+    send(&mut p, "n");
+    p.exp_string("second1").unwrap();
+    p.exp_string("tests failed").unwrap();
+
+    send(&mut p, "h");
+    p.exp_string("look closer").unwrap();
+    send(&mut p, "l");
+    p.exp_string("Exercises 1/2 done").unwrap();
+    send(&mut p, "\x1b");
+    p.exp_string("c check all").unwrap();
+    send(&mut p, "q");
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("\x1b[?1049l"), "left the alternate screen");
+    assert!(rest.contains("\x1b[?25h"), "showed the cursor again");
+    let state = set.read(".backlings/state.toml");
+    assert!(state.contains("current = \"second1\""), "{state}");
+    let root = set.root().to_string_lossy().into_owned();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !processes_mentioning(&root).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(processes_mentioning(&root), Vec::<u32>::new());
+}
+
+#[test]
+fn a_save_during_a_long_test_cancels_it() {
+    let slow = r#"fn answer() -> u32 { 41 }
+
+fn main() {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slow() {
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/slow.pid"), std::process::id().to_string()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        assert_eq!(super::answer(), 42);
+    }
+}
+"#;
+    let set = Fixture::new(&[Ex::new("slow1", slow).info("timeout_secs = 120")]);
+    let mut p = spawn_watch(&set);
+    let pid_file = set.path("slow.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !pid_file.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid: u32 = set.read("slow.pid").trim().parse().unwrap();
+    let saved = Instant::now();
+    set.write("exercises/01_basics/slow1.rs", PASSING);
+    p.exp_string("passed").unwrap();
+    assert!(saved.elapsed() < Duration::from_secs(30));
+    assert!(
+        process_gone(pid),
+        "the superseded test process {pid} is still running"
+    );
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
