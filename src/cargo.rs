@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use serde::Deserialize;
 
@@ -145,6 +147,13 @@ pub struct UnitResult {
     pub has_errors: bool,
 }
 
+impl UnitResult {
+    /// Whether cargo got to this unit: it was built, or it failed with a diagnostic.
+    fn reached(&self) -> bool {
+        self.executable.is_some() || self.has_errors
+    }
+}
+
 /// The outcome of building a batch of units.
 #[derive(Debug, Default)]
 pub struct BuildOutput {
@@ -162,61 +171,130 @@ pub enum BuildEvent {
     WaitingForLock,
 }
 
-/// Builds `units` with as few cargo invocations as possible: one per mode.
+/// Builds `units` with as few cargo invocations as possible. `package_bins` is the number
+/// of bins in the packages involved: a test batch covering most of them is built with
+/// `cargo build --tests --keep-going` (every test harness, never stopping at an error);
+/// a smaller one with `cargo test --no-run`, which stops at the first failing bin, so it
+/// is repeated for the bins that were not reached.
 pub fn build(
     manifest: &Path,
     units: &[BuildUnit],
+    package_bins: usize,
     color: bool,
     cancel: &Cancel,
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<BuildOutput, CargoError> {
     let mut output = BuildOutput::default();
     for mode in [BuildMode::Test, BuildMode::Program] {
-        let batch: Vec<&BuildUnit> = units.iter().filter(|u| u.mode == mode).collect();
-        if batch.is_empty() {
-            continue;
-        }
-        let job = build_job(manifest, mode, &batch, color);
-        let done = supervisor::run_split(&job, Lines::default(), Lines::default(), cancel)?;
-        if done.ending == Ending::Cancelled {
-            return Err(CargoError::Cancelled);
-        }
-        for line in &done.stderr.lines {
-            if line.contains("Blocking waiting for file lock") {
-                on_event(BuildEvent::WaitingForLock);
+        let mut pending: Vec<&BuildUnit> = units.iter().filter(|u| u.mode == mode).collect();
+        while !pending.is_empty() {
+            let strategy = match mode {
+                BuildMode::Program => Strategy::KeepGoing,
+                BuildMode::Test if pending.len() * 4 >= package_bins * 3 => Strategy::AllTests,
+                BuildMode::Test => Strategy::StopAtError,
+            };
+            let job = build_job(manifest, strategy, &pending, color);
+            let (succeeded, messages, stderr) = run_cargo(job, cancel, on_event)?;
+            let reached = collect_units(&pending, mode, &messages, &mut output);
+            output.cargo_stderr.push_str(&stderr);
+            if reached == 0 && !succeeded {
+                return Err(CargoError::Build { stderr });
+            }
+            let retry = strategy == Strategy::StopAtError && !succeeded;
+            pending.retain(|unit| retry && !output.units[*unit].reached());
+            for unit in &pending {
+                output.units.remove(*unit);
             }
         }
-        let messages = parse_messages(&done.stdout.lines);
-        let nothing_to_show = !messages
-            .iter()
-            .any(|m| matches!(m, Message::Diagnostic { level, .. } if level == "error"));
-        if !done.ending.success() && nothing_to_show {
-            return Err(CargoError::Build {
-                stderr: done.stderr.lines.join("\n"),
-            });
-        }
-        for message in &messages {
-            if let Message::Artifact { package_id, .. } = message {
-                on_event(BuildEvent::Compiled(package_id.clone()));
-            }
-        }
-        collect_units(&batch, mode, &messages, &mut output);
-        output.cargo_stderr.push_str(&done.stderr.lines.join("\n"));
+    }
+    for result in output.units.values_mut() {
+        result.has_errors |= result.executable.is_none();
     }
     Ok(output)
 }
 
-fn build_job(manifest: &Path, mode: BuildMode, batch: &[&BuildUnit], color: bool) -> Job {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strategy {
+    KeepGoing,
+    AllTests,
+    StopAtError,
+}
+
+/// Runs cargo, reporting progress live; returns success, the JSON messages and stderr.
+fn run_cargo(
+    job: Job,
+    cancel: &Cancel,
+    on_event: &mut dyn FnMut(BuildEvent),
+) -> Result<(bool, Vec<Message>, String), CargoError> {
+    let (tx, rx) = mpsc::channel();
+    let thread_cancel = cancel.clone();
+    let cargo = thread::spawn(move || {
+        let stdout = Forward::new(tx.clone(), false);
+        let stderr = Forward::new(tx, true);
+        supervisor::run_split(&job, stdout, stderr, &thread_cancel).map(|done| done.ending)
+    });
+    let mut stdout_lines = Vec::new();
+    let mut stderr = String::new();
+    for (is_stderr, line) in rx {
+        if is_stderr {
+            if line.contains("Blocking waiting for file lock") {
+                on_event(BuildEvent::WaitingForLock);
+            }
+            stderr.push_str(&line);
+            stderr.push('\n');
+        } else {
+            if line.contains(r#""reason":"compiler-artifact""#) {
+                on_event(BuildEvent::Compiled(String::new()));
+            }
+            stdout_lines.push(line);
+        }
+    }
+    let ending = cargo.join().map_err(|_| CargoError::Build {
+        stderr: "cargo's supervisor thread panicked".into(),
+    })??;
+    if ending == Ending::Cancelled {
+        return Err(CargoError::Cancelled);
+    }
+    Ok((ending.success(), parse_messages(&stdout_lines), stderr))
+}
+
+/// A sink forwarding complete lines to the thread that started cargo.
+struct Forward {
+    tx: mpsc::Sender<(bool, String)>,
+    is_stderr: bool,
+    lines: Lines,
+}
+
+impl Forward {
+    fn new(tx: mpsc::Sender<(bool, String)>, is_stderr: bool) -> Self {
+        Self {
+            tx,
+            is_stderr,
+            lines: Lines::default(),
+        }
+    }
+}
+
+impl Sink for Forward {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.lines.feed(bytes);
+        for line in self.lines.lines.drain(..) {
+            let _ = self.tx.send((self.is_stderr, line));
+        }
+    }
+}
+
+fn build_job(manifest: &Path, strategy: Strategy, batch: &[&BuildUnit], color: bool) -> Job {
     let message_format = if color {
         "--message-format=json-diagnostic-rendered-ansi"
     } else {
         "--message-format=json"
     };
     let mut job = Job::new(cargo_program());
-    // Both flags make cargo build every bin it can instead of stopping at the first error.
-    job = match mode {
-        BuildMode::Test => job.args(["test", "--no-run", "--no-fail-fast"]),
-        BuildMode::Program => job.args(["build", "--keep-going"]),
+    job = match strategy {
+        Strategy::KeepGoing => job.args(["build", "--keep-going"]),
+        Strategy::AllTests => job.args(["build", "--tests", "--keep-going"]),
+        Strategy::StopAtError => job.args(["test", "--no-run"]),
     };
     job = job
         .args([message_format, "--manifest-path"])
@@ -229,18 +307,23 @@ fn build_job(manifest: &Path, mode: BuildMode, batch: &[&BuildUnit], color: bool
     for package in packages {
         job = job.args(["-p", package]);
     }
-    for unit in batch {
-        job = job.args(["--bin", &unit.bin]);
+    if strategy != Strategy::AllTests {
+        for unit in batch {
+            job = job.args(["--bin", &unit.bin]);
+        }
     }
     job
 }
 
+/// Records what `messages` say about each unit; returns how many were reached (built,
+/// or failed with a diagnostic).
 fn collect_units(
     batch: &[&BuildUnit],
     mode: BuildMode,
     messages: &[Message],
     output: &mut BuildOutput,
-) {
+) -> usize {
+    let mut reached = 0;
     for unit in batch {
         let mut result = UnitResult::default();
         for message in messages {
@@ -264,11 +347,10 @@ fn collect_units(
                 _ => {}
             }
         }
-        if result.executable.is_none() {
-            result.has_errors = true;
-        }
+        reached += usize::from(result.reached());
         output.units.insert((*unit).clone(), result);
     }
+    reached
 }
 
 /// A cargo JSON message, reduced to what the runner uses.
@@ -417,7 +499,7 @@ mod tests {
         assert_eq!(a.executable.as_deref(), Some(Path::new("/t/a-123")));
         assert!(!a.has_errors);
         let b = &output.units[&units[1]];
-        assert!(b.has_errors && b.executable.is_none());
+        assert!(b.has_errors && b.executable.is_none() && b.reached());
         assert!(b.diagnostics.contains("E0308"));
     }
 

@@ -48,6 +48,8 @@ pub struct ExerciseSet {
     /// The Cargo.toml cargo is invoked with (the set root's).
     pub cargo_manifest: PathBuf,
     pub target_dir: PathBuf,
+    /// Bins in the set's Cargo workspace (decides how batches are built).
+    pub bin_count: usize,
 }
 
 /// Why a set could not be loaded. All of these mean "bad input" (exit 2).
@@ -117,6 +119,7 @@ impl ExerciseSet {
             });
         }
         let metadata = cargo::metadata(&cargo_manifest)?;
+        let bin_count = metadata.bins.len();
         let bins: Vec<(PathBuf, BinTarget)> = metadata
             .bins
             .into_iter()
@@ -152,6 +155,7 @@ impl ExerciseSet {
             warnings: parsed.warnings,
             cargo_manifest,
             target_dir: metadata.target_directory,
+            bin_count,
         })
     }
 

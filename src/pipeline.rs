@@ -171,6 +171,7 @@ pub fn run_batch(
     let build = cargo::build(
         &set.cargo_manifest,
         &units,
+        set.bin_count,
         options.color,
         cancel,
         &mut |e| on_event(Event::Build(e)),

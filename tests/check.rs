@@ -222,3 +222,47 @@ fn grade_against_the_original_flags_edited_tests() {
     assert_eq!(json["entries"][1]["status"], "tampered");
     assert_eq!(json["entries"][1]["ok"], false);
 }
+
+const BROKEN: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+
+#[test]
+fn every_compile_error_is_reached_in_check_and_grade() {
+    // Several broken bins: cargo must not stop at the first one.
+    let set = Fixture::new(&[
+        Ex::new("broken1", BROKEN).solution(PASSING),
+        Ex::new("broken2", BROKEN).solution(PASSING),
+        Ex::new("broken3", BROKEN).solution(PASSING),
+        Ex::new("fine1", &failing()).solution(PASSING),
+        Ex::new("good1", PASSING).solution(PASSING),
+    ]);
+    let (code, json) = check_json(&set, &[]);
+    assert_eq!(
+        problems(&json),
+        [("good1".into(), "passed".into())],
+        "{json:#}"
+    );
+    assert_eq!(code, Some(1));
+    // grade builds only the exercises (half the bins): the stop-at-error path.
+    let output = set
+        .cmd()
+        .args(["grade", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let statuses: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "compile_error",
+            "compile_error",
+            "compile_error",
+            "tests_failed",
+            "passed"
+        ]
+    );
+}
