@@ -3,11 +3,14 @@
 # rustlings' own 94-exercise set; optionally (--course) also times `backlings check` on the
 # bundled course. See bench/README.md.
 #
-# Usage: bench/check-vs-rustlings.sh [--cold N] [--warm N] [--jobs N] [--course] [--keep]
+# Usage: bench/check-vs-rustlings.sh [--cold N] [--warm N] [--jobs N] [--course|--course-init] [--keep]
 #   --cold N   cold runs per tool (target/ deleted first), default 1
 #   --warm N   warm runs per tool (nothing changed since the last run), default 3; median
 #   --jobs N   passed to `backlings check --jobs` (default: backlings' own, = CPUs)
-#   --course   also time `backlings check` on the bundled course (fresh CARGO_TARGET_DIR)
+#   --course   also time `backlings check` on the bundled course in this repository, in
+#              place (its own fresh CARGO_TARGET_DIR); sees any uncommitted edits
+#   --course-init  same, on a `backlings init` copy of the course the binary bundles:
+#              immune to others editing the repository during the run
 #   --keep     keep the temporary sets (their path is printed) instead of deleting them
 # Environment: MAKE_SET (set builder script), RUSTLINGS_ROOT (where rustlings is installed),
 #   BENCH_OUT (directory for logs and results.tsv; default a new /tmp/backlings-bench-*).
@@ -24,8 +27,9 @@ while [ $# -gt 0 ]; do
         --warm) warm_reps=${2:?--warm N}; shift 2 ;;
         --jobs) jobs=${2:?--jobs N}; shift 2 ;;
         --course) course=1; shift ;;
+        --course-init) course=init; shift ;;
         --keep) keep=1; shift ;;
-        -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -63,6 +67,10 @@ log "start; load: $(uptime)"
 log "logs and results: $out"
 
 # 1. backlings in release: this is the binary a user runs; debug builds would skew it.
+# Which tree is measured. Read-only: GIT_OPTIONAL_LOCKS=0 stops status from rewriting the index.
+rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(GIT_OPTIONAL_LOCKS=0 git -C "$repo" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+log "repository $repo at $rev, $dirty modified tracked file(s)"
 log "building backlings (release)"
 (cd "$repo" && cargo build --release --quiet)
 backlings="$repo/target/release/backlings"
@@ -90,9 +98,9 @@ run_tool() {
             >"$logf" 2>&1; then rc=0; else rc=$?; fi ;;
         backlings) if "$backlings" -C "$work/set-backlings" check ${jobs:+--jobs "$jobs"} \
             >"$logf" 2>&1; then rc=0; else rc=$?; fi ;;
-        # The course's workspace is the repository itself; CARGO_TARGET_DIR points at a
-        # private directory so the run neither reuses nor disturbs the repository's target/.
-        course) if CARGO_TARGET_DIR="$work/course-target" "$backlings" -C "$repo" check \
+        # The course's workspace is the repository itself (or its `init` copy); CARGO_TARGET_DIR
+        # points at a private directory so the run neither reuses nor disturbs target/.
+        course) if CARGO_TARGET_DIR="$work/course-target" "$backlings" -C "$course_dir" check \
             ${jobs:+--jobs "$jobs"} >"$logf" 2>&1; then rc=0; else rc=$?; fi ;;
     esac
     end=$(now)
@@ -123,7 +131,13 @@ for i in $(seq 1 "$warm_reps"); do
 done
 
 # 5. Optional: the bundled course (cold: fresh target dir; warm: again, unchanged).
-if [ "$course" = 1 ]; then
+if [ "$course" != 0 ]; then
+    course_dir=$repo
+    if [ "$course" = init ]; then
+        course_dir="$work/course"
+        "$backlings" init "$course_dir" >/dev/null
+    fi
+    log "course: $course_dir"
     for i in $(seq 1 "$cold_reps"); do clean_target course; run_tool course cold "$i"; done
     for i in $(seq 1 "$warm_reps"); do run_tool course warm "$i"; done
 fi
@@ -149,7 +163,7 @@ printf '%-22s %9s %9s   %s\n' tool "cold s" "warm s" "exit codes (cold; warm)"
 printf '%-22s %9s %9s   %s\n' "rustlings dev check" "$rc_cold" "$rc_warm" "$(exits rustlings cold); $(exits rustlings warm)"
 printf '%-22s %9s %9s   %s\n' "backlings check" "$bc_cold" "$bc_warm" "$(exits backlings cold); $(exits backlings warm)"
 printf '%-22s %9s %9s   %s\n' "rustlings/backlings" "$(ratio "$rc_cold" "$bc_cold")" "$(ratio "$rc_warm" "$bc_warm")" "targets: cold >= 1.5x, warm >= 5x"
-if [ "$course" = 1 ]; then
+if [ "$course" != 0 ]; then
     printf '%-22s %9s %9s   %s\n' "backlings (course)" "$(median course cold)" "$(median course warm)" \
         "$(exits course cold); $(exits course warm)  targets: cold < 90, warm < 10"
 fi

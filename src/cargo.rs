@@ -123,6 +123,114 @@ pub fn metadata(manifest: &Path) -> Result<Metadata, CargoError> {
     Ok(parse_metadata(&done.stdout.0)?)
 }
 
+/// How many compile steps a cold build of `package` takes (its dependency closure plus
+/// their build scripts), for a "12/84 crates" progress display. `None` if cargo cannot say.
+pub fn compile_steps(manifest: &Path, package: &str) -> Option<usize> {
+    let host = Job::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into())).arg("-vV");
+    let host = supervisor::run_split(&host, Lines::default(), (), &Cancel::new()).ok()?;
+    let triple = host
+        .stdout
+        .lines
+        .iter()
+        .find_map(|l| l.strip_prefix("host: "))?
+        .to_string();
+    let job = Job::new(cargo_program())
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &triple,
+        ])
+        .arg("--manifest-path")
+        .arg(manifest);
+    let done =
+        supervisor::run_split(&job, Collect::default(), Collect::default(), &Cancel::new()).ok()?;
+    let graph: DependencyGraph = serde_json::from_slice(&done.stdout.0).ok()?;
+    Some(graph.compile_steps(package))
+}
+
+#[derive(Deserialize)]
+struct DependencyGraph {
+    packages: Vec<GraphPackage>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct GraphPackage {
+    id: String,
+    name: String,
+    targets: Vec<GraphTarget>,
+}
+
+#[derive(Deserialize)]
+struct GraphTarget {
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    pkg: String,
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+impl DependencyGraph {
+    fn compile_steps(&self, package: &str) -> usize {
+        let nodes: BTreeMap<&str, &Node> = self
+            .resolve
+            .nodes
+            .iter()
+            .map(|n| (n.id.as_str(), n))
+            .collect();
+        let mut stack: Vec<&str> = self
+            .packages
+            .iter()
+            .filter(|p| p.name == package)
+            .map(|p| p.id.as_str())
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let deps = nodes.get(id).map(|n| n.deps.as_slice()).unwrap_or_default();
+            // Dev-dependencies are not built for a bin's tests.
+            stack.extend(
+                deps.iter()
+                    .filter(|d| d.dep_kinds.iter().any(|k| k.kind.as_deref() != Some("dev")))
+                    .map(|d| d.pkg.as_str()),
+            );
+        }
+        let build_scripts = self
+            .packages
+            .iter()
+            .filter(|p| seen.contains(p.id.as_str()))
+            .filter(|p| {
+                p.targets
+                    .iter()
+                    .any(|t| t.kind.iter().any(|k| k == "custom-build"))
+            })
+            .count();
+        seen.len() + build_scripts
+    }
+}
+
 /// How a bin is built: as its test harness, or as the plain program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BuildMode {
@@ -514,6 +622,23 @@ mod tests {
         assert_eq!(m.bins[0].name, "intro1");
         assert_eq!(m.bins[0].package_dir, Path::new("/s"));
         assert_eq!(m.target_directory, Path::new("/s/target"));
+    }
+
+    #[test]
+    fn counts_compile_steps_of_the_closure() {
+        let json = r#"{"packages":[
+            {"id":"ex","name":"exercises","targets":[{"kind":["bin"]}]},
+            {"id":"a","name":"a","targets":[{"kind":["lib"]},{"kind":["custom-build"]}]},
+            {"id":"b","name":"b","targets":[{"kind":["lib"]}]},
+            {"id":"dev","name":"dev","targets":[{"kind":["lib"]}]},
+            {"id":"other","name":"other","targets":[{"kind":["lib"]}]}],
+          "resolve":{"nodes":[
+            {"id":"ex","deps":[{"pkg":"a","dep_kinds":[{"kind":null}]},{"pkg":"dev","dep_kinds":[{"kind":"dev"}]}]},
+            {"id":"a","deps":[{"pkg":"b","dep_kinds":[{"kind":"build"}]}]},
+            {"id":"b","deps":[]},{"id":"dev","deps":[]},{"id":"other","deps":[]}]}}"#;
+        let graph: DependencyGraph = serde_json::from_str(json).unwrap();
+        // exercises, a, b, plus a's build script.
+        assert_eq!(graph.compile_steps("exercises"), 4);
     }
 
     #[test]

@@ -222,6 +222,7 @@ pub fn to_junit(report: &Report) -> Result<String, quick_junit::SerializeError> 
             continue;
         }
         let mut suite = TestSuite::new(kind.suite_name());
+        suite.set_time(entries.iter().map(|e| e.duration).sum());
         for entry in entries {
             let status = if entry.ok {
                 TestCaseStatus::success()
@@ -235,7 +236,7 @@ pub fn to_junit(report: &Report) -> Result<String, quick_junit::SerializeError> 
                 failure
             };
             let mut case = TestCase::new(entry.name.clone(), status);
-            case.set_classname(format!("{}.{}", kind.suite_name(), entry.path));
+            case.set_classname(entry.path.clone());
             case.set_time(entry.duration);
             if entry.ok && !entry.output.is_empty() {
                 case.set_system_out(entry.output.clone());
@@ -339,6 +340,16 @@ mod tests {
         assert_eq!(json["totals"]["problems"], 2);
         assert_eq!(json["entries"][0]["kind"], "exercise");
         assert_eq!(json["entries"][0]["duration"], 1.5);
+    }
+
+    #[test]
+    fn human_summary_snapshot() {
+        insta::assert_snapshot!(to_human_summary(&sample()));
+    }
+
+    #[test]
+    fn junit_snapshot() {
+        insta::assert_snapshot!(to_junit(&sample()).unwrap());
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub enum Input {
         passed: Vec<String>,
         failed: Vec<(String, String)>,
     },
+    /// How many crates a cold build compiles, for the first-start progress display.
+    CompileSteps(usize),
     /// A message for the status line (watcher fell back to polling, reset done, ...).
     Note(String),
 }
@@ -146,6 +148,8 @@ pub struct App {
     pub show_final: bool,
     /// "watching", "polling (why)", or "manual".
     pub watching: String,
+    /// Crates a cold build compiles (known shortly after start).
+    pub compile_steps: Option<usize>,
     generation: u64,
 }
 
@@ -172,6 +176,7 @@ impl App {
             final_message: None,
             show_final: false,
             watching: "watching".into(),
+            compile_steps: None,
             generation: 0,
         }
     }
@@ -245,6 +250,10 @@ impl App {
                 Vec::new()
             }
             Input::Checked { passed, failed } => self.checked(passed, failed),
+            Input::CompileSteps(steps) => {
+                self.compile_steps = Some(steps);
+                Vec::new()
+            }
             Input::Note(note) => {
                 self.note = Some(note);
                 Vec::new()

@@ -65,6 +65,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
         Some(watcher)
     };
     spawn_signal_listener(tx.clone())?;
+    spawn_compile_steps(&session.set, tx.clone());
 
     let _terminal = TerminalGuard::enter().context("setting up the terminal")?;
     terminal::spawn_input(tx.clone(), from_term);
@@ -119,6 +120,23 @@ fn restart_polling(
             None
         }
     }
+}
+
+/// Works out how many crates a cold build compiles, off the loop's thread.
+fn spawn_compile_steps(set: &ExerciseSet, tx: Sender<Event>) {
+    let Some(package) = set
+        .exercises
+        .iter()
+        .find_map(|e| e.bin.as_ref().map(|b| b.package.clone()))
+    else {
+        return;
+    };
+    let manifest = set.cargo_manifest.clone();
+    thread::spawn(move || {
+        if let Some(steps) = crate::cargo::compile_steps(&manifest, &package) {
+            let _ = tx.send(Event::Input(Input::CompileSteps(steps)));
+        }
+    });
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the loop like `q`, so the terminal is restored.

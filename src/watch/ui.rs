@@ -6,7 +6,7 @@ use crate::watch::app::{App, Filter, ListState, RunState, View};
 
 const LEGEND_MAIN: &str = "n next · h hint · l list · r run · x reset · c check all · q quit";
 const LEGEND_LIST: &str =
-    "↑↓/jk move · g/G ends · Enter make current · f filter · / search · x reset · Esc back";
+    "↑↓/jk move · g/G ends · Enter select · f filter · / search · x reset · Esc back";
 
 /// The screen, one string per row, each at most `width` visible columns.
 pub fn render(app: &App) -> Vec<String> {
@@ -107,9 +107,12 @@ fn status_line(app: &App) -> String {
             ..
         } => "waiting for the build lock (another cargo, e.g. your editor's, is building)".into(),
         RunState::Building { compiled: 0, .. } => "building and testing...".into(),
-        RunState::Building { compiled, .. } => {
-            format!("building... {compiled} crate(s) compiled (the first build takes a while)")
-        }
+        RunState::Building { compiled, .. } => match app.compile_steps {
+            Some(total) if total >= *compiled => format!(
+                "building... {compiled}/{total} crates compiled (only the first build takes this long)"
+            ),
+            _ => format!("building... {compiled} crates compiled"),
+        },
         RunState::Checking => "checking every exercise...".into(),
     };
     style::dim().apply_to(text).to_string()
@@ -342,6 +345,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn list_screen_snapshot() {
+        let mut app = app(4);
+        app.progress.mark_done("ex1");
+        app.handle(Input::Key(Key::Char('l')));
+        app.handle(Input::Key(Key::Down));
+        let screen: Vec<String> = render(&app).iter().map(|l| style::plain(l)).collect();
+        insta::assert_snapshot!(screen.join("\n"));
     }
 
     #[test]
