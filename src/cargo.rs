@@ -257,7 +257,7 @@ pub struct UnitResult {
 
 impl UnitResult {
     /// Whether cargo got to this unit: it was built, or it failed with a diagnostic.
-    fn reached(&self) -> bool {
+    pub fn reached(&self) -> bool {
         self.executable.is_some() || self.has_errors
     }
 }
@@ -345,7 +345,11 @@ fn run_cargo(
     let mut stderr = String::new();
     for (is_stderr, line) in rx {
         if is_stderr {
-            if line.contains("Blocking waiting for file lock") {
+            // The package cache lock is held briefly by any cargo; only the build
+            // directory lock means another build (an editor's) is in the way.
+            if line.contains("waiting for file lock on build directory")
+                || line.contains("waiting for file lock on artifact directory")
+            {
                 on_event(BuildEvent::WaitingForLock);
             }
             stderr.push_str(&line);

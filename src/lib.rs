@@ -5,7 +5,8 @@
 //! - [`exercise`] locates a set on disk and maps each exercise to its Cargo bin.
 //! - [`supervisor`] runs child processes in their own process group, with bounded
 //!   output ([`capture`]), time limits and cancellation.
-//! - [`cargo`] builds many bins in one cargo invocation and reads cargo's JSON.
+//! - [`cargo`] builds many bins in one cargo invocation and reads cargo's JSON;
+//!   [`compile_cache`] remembers the bins that failed to compile.
 //! - [`pipeline`] turns build + run (+ clippy) into a [`pipeline::Verdict`] per exercise.
 //! - [`state`] keeps the learner's progress; [`originals`] the pristine exercises.
 //! - [`report`] renders check/grade results as text, JSON or JUnit.
@@ -16,6 +17,7 @@ pub mod capture;
 pub mod cargo;
 pub mod cli;
 pub mod commands;
+pub mod compile_cache;
 pub mod course;
 pub mod exercise;
 pub mod fsutil;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::capture::{self, Captured, HeadTail, TestProgress};
 use crate::cargo::{self, BuildEvent, BuildMode, BuildOutput, BuildUnit, CargoError, Lines};
+use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
@@ -154,6 +155,7 @@ struct Planned<'a> {
     item: Item,
     exercise: &'a Exercise,
     unit: Option<BuildUnit>,
+    source: Option<&'a Path>,
 }
 
 /// Builds and runs `items` of `set`, reporting each outcome as it finishes. Outcomes are
@@ -166,16 +168,8 @@ pub fn run_batch(
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<Outcome>, CargoError> {
     let planned: Vec<Planned> = items.iter().map(|&item| plan(set, item)).collect();
-    let units: Vec<BuildUnit> = planned.iter().filter_map(|p| p.unit.clone()).collect();
     let started = Instant::now();
-    let build = cargo::build(
-        &set.cargo_manifest,
-        &units,
-        set.bin_count,
-        options.color,
-        cancel,
-        &mut |e| on_event(Event::Build(e)),
-    )?;
+    let build = build_with_cache(set, &planned, options, cancel, on_event)?;
     on_event(Event::Built {
         runs: planned.len(),
         build_time: started.elapsed(),
@@ -197,7 +191,10 @@ pub fn run_batch(
                         return;
                     };
                     let outcome = execute(set, planned, &build, options, cancel);
-                    on_event(Event::Finished(outcome.clone()));
+                    // A pass that clippy still has to confirm is reported after clippy.
+                    if !(outcome.verdict.passed() && planned.exercise.entry.strict_clippy) {
+                        on_event(Event::Finished(outcome.clone()));
+                    }
                     if let Ok(mut results) = results.lock() {
                         results.insert(index, outcome);
                     }
@@ -233,6 +230,65 @@ pub fn run_batch(
     Ok(outcomes)
 }
 
+/// Builds what is not a remembered compile error, and remembers the new ones.
+fn build_with_cache(
+    set: &ExerciseSet,
+    planned: &[Planned],
+    options: &Options,
+    cancel: &Cancel,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<BuildOutput, CargoError> {
+    let cache = CompileCache::new(&set.target_dir, &cache_inputs(set), options.color);
+    let mut remembered = BTreeMap::new();
+    let mut to_build = Vec::new();
+    for (unit, source) in planned
+        .iter()
+        .filter_map(|p| Some((p.unit.as_ref()?, p.source?)))
+    {
+        match cache.lookup(source, &unit.bin, unit.mode) {
+            Some(failure) => {
+                remembered.insert(unit.clone(), failure);
+            }
+            None => to_build.push(unit.clone()),
+        }
+    }
+    let mut build = cargo::build(
+        &set.cargo_manifest,
+        &to_build,
+        set.bin_count,
+        options.color,
+        cancel,
+        &mut |e| on_event(Event::Build(e)),
+    )?;
+    for (unit, source) in planned
+        .iter()
+        .filter_map(|p| Some((p.unit.as_ref()?, p.source?)))
+    {
+        if let Some(result) = build.units.get(unit) {
+            cache.store(source, &unit.bin, unit.mode, result);
+        }
+    }
+    build.units.extend(remembered);
+    Ok(build)
+}
+
+/// Files whose content affects every build of the set.
+fn cache_inputs(set: &ExerciseSet) -> Vec<PathBuf> {
+    let mut inputs = vec![set.cargo_manifest.clone(), set.root.join("Cargo.lock")];
+    for bin in set
+        .exercises
+        .iter()
+        .flat_map(|e| [e.bin.as_ref(), e.solution_bin.as_ref()])
+        .flatten()
+    {
+        let manifest = bin.package_dir.join("Cargo.toml");
+        if !inputs.contains(&manifest) {
+            inputs.push(manifest);
+        }
+    }
+    inputs
+}
+
 fn plan(set: &ExerciseSet, item: Item) -> Planned<'_> {
     let exercise = &set.exercises[item.exercise];
     let bin = match item.variant {
@@ -252,6 +308,7 @@ fn plan(set: &ExerciseSet, item: Item) -> Planned<'_> {
         item,
         exercise,
         unit,
+        source: bin.as_ref().map(|b| b.src_path.as_path()),
     }
 }
 

@@ -88,6 +88,8 @@ pub enum Effect {
     RevealSolution {
         index: usize,
     },
+    /// Ask cargo how many crates a cold build compiles (for the progress display).
+    EstimateCompileSteps,
     Quit,
 }
 
@@ -150,6 +152,7 @@ pub struct App {
     pub watching: String,
     /// Crates a cold build compiles (known shortly after start).
     pub compile_steps: Option<usize>,
+    estimate_requested: bool,
     generation: u64,
 }
 
@@ -177,6 +180,7 @@ impl App {
             show_final: false,
             watching: "watching".into(),
             compile_steps: None,
+            estimate_requested: false,
             generation: 0,
         }
     }
@@ -224,6 +228,12 @@ impl App {
             } if generation == self.generation => {
                 if let RunState::Building { compiled: c, .. } = &mut self.run {
                     *c = compiled;
+                }
+                // Dependencies are compiling: a cold build, worth a total. Asked only
+                // now because `cargo metadata` would contend for cargo's package lock.
+                if compiled >= 3 && !self.estimate_requested {
+                    self.estimate_requested = true;
+                    return vec![Effect::EstimateCompileSteps];
                 }
                 Vec::new()
             }
@@ -756,6 +766,19 @@ mod tests {
             outcome: outcome(Verdict::Passed),
         });
         assert!(app.show_final);
+    }
+
+    #[test]
+    fn a_cold_build_asks_for_its_size_once() {
+        let mut app = app(1);
+        let generation = generation(&app.start());
+        let building = |compiled| Input::Building {
+            generation,
+            compiled,
+        };
+        assert!(app.handle(building(1)).is_empty());
+        assert_eq!(app.handle(building(3)), [Effect::EstimateCompileSteps]);
+        assert!(app.handle(building(4)).is_empty());
     }
 
     #[test]

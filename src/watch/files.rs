@@ -12,7 +12,7 @@ use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
 /// Quiet time that ends a burst of events.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 /// A burst never delays the run longer than this.
 const MAX_BURST: Duration = Duration::from_millis(600);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);

@@ -65,7 +65,6 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
         Some(watcher)
     };
     spawn_signal_listener(tx.clone())?;
-    spawn_compile_steps(&session.set, tx.clone());
 
     let _terminal = TerminalGuard::enter().context("setting up the terminal")?;
     terminal::spawn_input(tx.clone(), from_term);
@@ -210,6 +209,7 @@ impl Session {
                     Effect::SaveProgress => self.save(),
                     Effect::RevealSolution { index } => self.reveal(index),
                     Effect::Reset { index } => queue.extend(self.reset(index)),
+                    Effect::EstimateCompileSteps => spawn_compile_steps(&self.set, self.tx.clone()),
                 }
             }
         }
