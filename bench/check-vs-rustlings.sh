@@ -36,7 +36,7 @@ done
 
 # The repository is the parent of this script's directory, wherever it is run from.
 repo=$(cd "$(dirname "$0")/.." && pwd)
-make_set=${MAKE_SET:-/work/shared/bench/make-rustlings-set.sh}
+make_set=${MAKE_SET:-$repo/../shared/bench/make-rustlings-set.sh}
 rustlings_root=${RUSTLINGS_ROOT:-/tmp/anchors}
 # make-rustlings-set.sh installs rustlings 6.5.0 under /tmp/anchors/bin on first use.
 export PATH="$rustlings_root/bin:$PATH"

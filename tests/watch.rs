@@ -315,3 +315,43 @@ mod tests {
     send(&mut p, "q");
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn sigterm_and_ctrl_c_restore_the_terminal_and_kill_the_run() {
+    let hang = r#"fn main() {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hangs() {
+        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/hang.pid"), std::process::id().to_string()).unwrap();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+"#;
+    for quit in ["sigterm", "ctrl-c"] {
+        let set = Fixture::new(&[Ex::new("hang1", hang).info("timeout_secs = 120")]);
+        let mut p = spawn_watch(&set);
+        let pid_file = set.path("hang.pid");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !pid_file.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let test_pid: u32 = set.read("hang.pid").trim().parse().unwrap();
+        if quit == "sigterm" {
+            p.process_mut()
+                .signal(rexpect::process::Signal::SIGTERM)
+                .unwrap();
+        } else {
+            p.send_control('c').unwrap();
+        }
+        let rest = p.exp_eof().unwrap();
+        assert!(
+            rest.contains("\x1b[?1049l"),
+            "{quit}: left the alternate screen"
+        );
+        assert!(process_gone(test_pid), "{quit}: the running test survived");
+    }
+}

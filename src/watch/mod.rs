@@ -72,6 +72,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     session.app.handle(Input::Resize { width, height });
     let effects = session.app.start();
     if session.perform(effects) {
+        session.shutdown();
         return Ok(ExitCode::SUCCESS);
     }
     session.paint();
@@ -92,7 +93,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
         session.paint();
     }
     drop(watcher);
-    session.cancel_run();
+    session.shutdown();
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,6 +159,8 @@ struct Session {
     store: StateStore,
     tx: Sender<Event>,
     running: Option<Cancel>,
+    /// Threads of runs started so far; joined on exit so no child outlives watch mode.
+    threads: Vec<thread::JoinHandle<()>>,
     options: Options,
 }
 
@@ -186,6 +189,7 @@ impl Session {
             store: learner.store,
             tx,
             running: None,
+            threads: Vec::new(),
             options: Options {
                 color: style::color_stdout(),
                 ..Options::default()
@@ -220,6 +224,15 @@ impl Session {
         if let Some(cancel) = self.running.take() {
             cancel.cancel();
         }
+        self.threads.retain(|t| !t.is_finished());
+    }
+
+    /// Cancels the run in progress and waits for its processes to be killed and reaped.
+    fn shutdown(&mut self) {
+        self.cancel_run();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
     }
 
     fn start_run(&mut self, index: usize, generation: u64) {
@@ -229,7 +242,7 @@ impl Session {
         let set = Arc::clone(&self.set);
         let tx = self.tx.clone();
         let options = self.options.clone();
-        thread::spawn(move || {
+        self.threads.push(thread::spawn(move || {
             let compiled = AtomicUsize::new(0);
             let progress_tx = tx.clone();
             let on_event = move |event: pipeline::Event| {
@@ -259,7 +272,7 @@ impl Session {
                 },
             };
             let _ = tx.send(Event::Input(input));
-        });
+        }));
     }
 
     fn start_check(&mut self) {
@@ -272,7 +285,7 @@ impl Session {
             color: false,
             ..self.options.clone()
         };
-        thread::spawn(move || {
+        self.threads.push(thread::spawn(move || {
             let items: Vec<Item> = (0..set.exercises.len())
                 .map(|exercise| Item {
                     exercise,
@@ -295,7 +308,7 @@ impl Session {
                 Err(err) => Input::Note(format!("check failed: {err}")),
             };
             let _ = tx.send(Event::Input(input));
-        });
+        }));
     }
 
     fn save(&mut self) {
