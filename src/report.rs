@@ -248,7 +248,8 @@ pub fn to_junit(report: &Report) -> Result<String, quick_junit::SerializeError> 
     junit.to_string()
 }
 
-/// The closing summary for people: every problem with its message, then totals.
+/// The closing summary for people: every problem with its message, a table of counts
+/// per kind, then the verdict line.
 pub fn to_human_summary(report: &Report) -> String {
     let mut out = String::new();
     let problems: Vec<&Entry> = report.entries.iter().filter(|e| !e.ok).collect();
@@ -264,6 +265,20 @@ pub fn to_human_summary(report: &Report) -> String {
                 entry.message
             );
         }
+    }
+    let _ = writeln!(out, "\n  {:9} {:>5} {:>9}", "", "ok", "problems");
+    for kind in [Kind::Set, Kind::Exercise, Kind::Solution] {
+        let entries: Vec<&Entry> = report.entries.iter().filter(|e| e.kind == kind).collect();
+        if entries.is_empty() {
+            continue;
+        }
+        let ok = entries.iter().filter(|e| e.ok).count();
+        let _ = writeln!(
+            out,
+            "  {:9} {ok:>5} {:>9}",
+            kind.suite_name(),
+            entries.len() - ok
+        );
     }
     let totals = report.totals();
     let _ = writeln!(
