@@ -355,7 +355,9 @@ fn run_cargo(
             stderr.push_str(&line);
             stderr.push('\n');
         } else {
-            if line.contains(r#""reason":"compiler-artifact""#) {
+            // cargo reports fresh (cached) units too; only real compiles are progress.
+            if line.contains(r#""reason":"compiler-artifact""#) && line.contains(r#""fresh":false"#)
+            {
                 on_event(BuildEvent::Compiled(String::new()));
             }
             stdout_lines.push(line);
