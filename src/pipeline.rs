@@ -215,7 +215,7 @@ pub fn run_batch(
             .iter()
             .filter_map(|&i| planned[i].unit.clone())
             .collect();
-        let verdicts = clippy(&set.cargo_manifest, &bins, options.color, cancel)?;
+        let verdicts = cargo::clippy(&set.cargo_manifest, &bins, options.color, cancel)?;
         for i in clippy_wanted {
             let Some(unit) = &planned[i].unit else {
                 continue;
@@ -462,46 +462,6 @@ fn unfinished_tests(
         .into_iter()
         .filter(|name| !finished.contains(name))
         .collect()
-}
-
-/// Runs clippy with `-D warnings` on `bins`; returns the diagnostics of each bin that fails.
-fn clippy(
-    manifest: &Path,
-    bins: &[BuildUnit],
-    color: bool,
-    cancel: &Cancel,
-) -> Result<BTreeMap<String, String>, CargoError> {
-    let format = if color {
-        "--message-format=json-diagnostic-rendered-ansi"
-    } else {
-        "--message-format=json"
-    };
-    let mut job = Job::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["clippy", "--profile", "test", "--keep-going", format])
-        .arg("--manifest-path")
-        .arg(manifest);
-    for unit in bins {
-        job = job.args(["-p", &unit.package, "--bin", &unit.bin]);
-    }
-    job = job.args(["--", "-D", "warnings"]);
-    let done = supervisor::run_split(&job, Lines::default(), Lines::default(), cancel)?;
-    if done.ending == Ending::Cancelled {
-        return Err(CargoError::Cancelled);
-    }
-    let mut failures: BTreeMap<String, String> = BTreeMap::new();
-    for message in cargo::parse_messages(&done.stdout.lines) {
-        if let cargo::Message::Diagnostic {
-            target,
-            level,
-            rendered,
-        } = message
-            && (level == "error" || level == "warning")
-        {
-            failures.entry(target).or_default().push_str(&rendered);
-        }
-    }
-    failures.retain(|_, text| !text.is_empty());
-    Ok(failures)
 }
 
 /// Runs a single exercise (or solution): the learner's `run` and watch mode.

@@ -1,0 +1,82 @@
+//! Talking to cargo: which bins a set's packages have ([`metadata`]), building many bins
+//! in few invocations ([`build`]), linting ([`clippy`]), and reading its JSON messages
+//! ([`messages`]).
+
+mod build;
+mod clippy;
+mod messages;
+mod metadata;
+
+use std::path::PathBuf;
+
+pub use build::{BuildEvent, BuildMode, BuildOutput, BuildUnit, UnitResult, build};
+pub use clippy::clippy;
+pub use messages::{Message, parse_messages};
+pub use metadata::{BinTarget, Metadata, compile_steps, metadata, parse_metadata};
+
+use crate::supervisor::Sink;
+
+/// Error from running cargo itself (not a compile error in an exercise).
+#[derive(Debug, thiserror::Error)]
+pub enum CargoError {
+    #[error("could not start cargo: {0}; is the Rust toolchain installed and on PATH?")]
+    Spawn(#[from] std::io::Error),
+    #[error("cargo metadata failed in {dir}:\n{stderr}")]
+    Metadata { dir: PathBuf, stderr: String },
+    #[error("cargo's output could not be read: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cargo could not build the exercises:\n{stderr}")]
+    Build { stderr: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+pub(crate) fn cargo_program() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
+/// A sink splitting a stream into lines.
+#[derive(Debug, Default)]
+pub struct Lines {
+    pub lines: Vec<String>,
+    partial: Vec<u8>,
+}
+
+impl Sink for Lines {
+    fn feed(&mut self, bytes: &[u8]) {
+        for chunk in bytes.split_inclusive(|&b| b == b'\n') {
+            self.partial.extend_from_slice(chunk);
+            if chunk.ends_with(b"\n") {
+                let line = std::mem::take(&mut self.partial);
+                self.lines
+                    .push(String::from_utf8_lossy(&line).trim_end().to_string());
+            }
+        }
+    }
+}
+
+impl Lines {
+    /// Flushes a last line without a newline.
+    pub fn finish(mut self) -> Vec<String> {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.lines.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        std::mem::take(&mut self.lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_sink_joins_chunks() {
+        let mut lines = Lines::default();
+        lines.feed(b"ab");
+        lines.feed(b"c\nde\nf");
+        assert_eq!(lines.finish(), ["abc", "de", "f"]);
+    }
+}
