@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod files;
+mod list;
 pub mod terminal;
 pub mod ui;
 
