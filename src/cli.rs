@@ -76,7 +76,7 @@ pub enum Command {
     /// Check that a set is sound: every solution passes, every exercise fails as shipped.
     Check(commands::check::CheckArgs),
     /// Build and run every exercise as the learner left it, and report which pass.
-    Grade(commands::check::GradeArgs),
+    Grade(commands::grade::GradeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +114,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::New { dir }) => commands::new::run(&start.join(dir)),
         Some(Command::Sync { check }) => commands::sync::run(&start, check),
         Some(Command::Check(args)) => commands::check::check(&start, &args),
-        Some(Command::Grade(args)) => commands::check::grade(&start, &args),
+        Some(Command::Grade(args)) => commands::grade::grade(&start, &args),
     }
 }

@@ -252,7 +252,16 @@ fn sync_rewrites_bins_from_the_manifest() {
         &cargo.replace("[[bin]]\nname = \"a1_sol\"", "[[bin]]\nname = \"stale\""),
     );
     set.cmd().args(["sync", "--check"]).assert().code(1);
-    set.cmd().arg("sync").assert().code(0);
+    set.cmd()
+        .arg("sync")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("previous file is kept"));
+    let kept: Vec<String> = std::fs::read_dir(set.path(".backlings/backups"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(kept.iter().any(|k| k.contains("name = \"stale\"")));
     set.cmd().args(["sync", "--check"]).assert().code(0);
     assert!(set.read("Cargo.toml").contains("name = \"a1_sol\""));
     set.cmd().args(["run", "a1"]).assert().code(0);

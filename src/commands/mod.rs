@@ -2,9 +2,11 @@
 //! library, print, and turn results into exit codes.
 
 pub mod check;
+pub mod grade;
 pub mod init;
 pub mod list;
 pub mod new;
+pub mod reporting;
 pub mod reset;
 pub mod run;
 pub mod sync;

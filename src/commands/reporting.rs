@@ -1,0 +1,167 @@
+//! What `check` and `grade` share: report options, running a batch with live progress,
+//! and writing the report.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::EXIT_FAILED;
+use crate::exercise::ExerciseSet;
+use crate::pipeline::{self, Event, Item, Options, variant_path};
+use crate::report::{self, Entry, Report};
+use crate::supervisor::Cancel;
+use crate::{cargo, fsutil, style};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout; progress stays on the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Binaries run in parallel (default: the number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// Runs `items` and turns each outcome into a report entry, with live progress.
+pub fn run_items(
+    set: &ExerciseSet,
+    items: &[Item],
+    args: &ReportArgs,
+    judge: fn(&pipeline::Outcome, &str) -> Entry,
+) -> anyhow::Result<Vec<Entry>> {
+    let progress = Progress::new(items.len());
+    let options = Options {
+        color: false,
+        jobs: args.jobs.unwrap_or_else(|| Options::default().jobs).max(1),
+        ..Options::default()
+    };
+    let path_of = |outcome: &pipeline::Outcome| {
+        set.find(&outcome.name)
+            .map(|i| {
+                let path = variant_path(&set.exercises[i], outcome.variant);
+                rel(set, path)
+            })
+            .unwrap_or_default()
+    };
+    let outcomes =
+        pipeline::run_batch(set, items, &options, &Cancel::new(), &|event| match event {
+            Event::Build(cargo::BuildEvent::WaitingForLock) => {
+                progress.note("waiting for the build lock (another cargo is building)")
+            }
+            Event::Build(_) => {}
+            Event::Built { runs, build_time } => progress.note(&format!(
+                "built in {:.1}s; running {runs} binaries",
+                build_time.as_secs_f64()
+            )),
+            Event::Finished(outcome) => progress.finished(&judge(&outcome, &path_of(&outcome))),
+        })?;
+    progress.done();
+    Ok(outcomes.iter().map(|o| judge(o, &path_of(o))).collect())
+}
+
+/// Live progress on stderr: a bar on a terminal, one plain line per result otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    lock: Mutex<()>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_message("building");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self {
+            bar,
+            lock: Mutex::new(()),
+        }
+    }
+
+    fn note(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(message.to_string()),
+            None => eprintln!("{message}"),
+        }
+    }
+
+    fn finished(&self, entry: &Entry) {
+        let _guard = self.lock.lock();
+        let line = format!(
+            "{} {:8} {}: {}",
+            if entry.ok { "ok  " } else { "FAIL" },
+            entry.kind.suite_name().trim_end_matches('s'),
+            entry.name,
+            entry.message
+        );
+        match &self.bar {
+            Some(bar) => {
+                if !entry.ok {
+                    bar.println(style::failure().apply_to(&line).to_string());
+                }
+                bar.inc(1);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `path` relative to the set root, for reports.
+pub fn rel(set: &ExerciseSet, path: &Path) -> String {
+    path.strip_prefix(&set.root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Writes the report where asked and turns it into the exit code.
+pub fn finish(report: &Report, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let rendered = match args.format {
+        Format::Human => report::to_human_summary(report),
+        Format::Json => report::to_json(report) + "\n",
+        Format::Junit => report::to_junit(report).context("rendering the JUnit report")?,
+    };
+    match &args.output {
+        Some(path) => {
+            fsutil::write_atomic(path, rendered.as_bytes())
+                .with_context(|| format!("writing the report to {}", path.display()))?;
+            if args.format != Format::Human {
+                eprint!("{}", report::to_human_summary(report));
+            }
+            eprintln!("Report written to {}", path.display());
+        }
+        None => print!("{rendered}"),
+    }
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    })
+}
