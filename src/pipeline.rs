@@ -319,6 +319,31 @@ fn execute(
     options: &Options,
     cancel: &Cancel,
 ) -> Outcome {
+    let mut outcome = execute_untidy(set, planned, build, options, cancel);
+    let package_dir = bin_dir(planned.exercise, planned.item.variant).unwrap_or(&set.root);
+    outcome.output = tidy_paths(&outcome.output, &set.root, package_dir);
+    outcome
+}
+
+/// rustc names files as cargo passed them, relative to the workspace root: with the
+/// exercises package in `course/`, that is `course/../exercises/...`. Learners should
+/// see `exercises/...`, the path they edit.
+fn tidy_paths(output: &str, root: &Path, package_dir: &Path) -> String {
+    match package_dir.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            output.replace(&format!("{}/../", rel.display()), "")
+        }
+        _ => output.to_string(),
+    }
+}
+
+fn execute_untidy(
+    set: &ExerciseSet,
+    planned: &Planned,
+    build: &BuildOutput,
+    options: &Options,
+    cancel: &Cancel,
+) -> Outcome {
     let exercise = planned.exercise;
     let mut outcome = Outcome {
         name: exercise.name().to_string(),
@@ -489,6 +514,16 @@ pub fn variant_path(exercise: &Exercise, variant: Variant) -> &PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_through_the_course_package_are_tidied() {
+        let output = "panicked at course/../exercises/00_intro/intro2.rs:57:9:\n";
+        assert_eq!(
+            tidy_paths(output, Path::new("/repo"), Path::new("/repo/course")),
+            "panicked at exercises/00_intro/intro2.rs:57:9:\n"
+        );
+        assert_eq!(tidy_paths(output, Path::new("/s"), Path::new("/s")), output);
+    }
 
     #[test]
     fn verdicts_read_well() {
