@@ -91,6 +91,7 @@ impl HeadTail {
 pub struct TestProgress {
     partial: Vec<u8>,
     finished: BTreeSet<String>,
+    saw_zero: bool,
 }
 
 impl TestProgress {
@@ -98,7 +99,8 @@ impl TestProgress {
         for &byte in bytes {
             if byte == b'\n' {
                 let line = std::mem::take(&mut self.partial);
-                self.line(&String::from_utf8_lossy(&line));
+                // With `--color always` the outcome word is wrapped in colour codes.
+                self.line(&console::strip_ansi_codes(&String::from_utf8_lossy(&line)));
             } else if self.partial.len() < 4096 {
                 self.partial.push(byte);
             }
@@ -106,6 +108,9 @@ impl TestProgress {
     }
 
     fn line(&mut self, line: &str) {
+        if line.trim_end() == "running 0 tests" {
+            self.saw_zero = true;
+        }
         let Some(rest) = line.strip_prefix("test ") else {
             return;
         };
@@ -120,6 +125,11 @@ impl TestProgress {
 
     pub fn finished(&self) -> &BTreeSet<String> {
         &self.finished
+    }
+
+    /// libtest announced that it runs no test at all.
+    pub fn ran_none(&self) -> bool {
+        self.saw_zero && self.finished.is_empty()
     }
 }
 
@@ -177,8 +187,13 @@ mod tests {
         let mut p = TestProgress::default();
         p.push(b"running 3 tests\ntest tests::a ... ok\ntest tests::b ... FAI");
         p.push(b"LED\ntest tests::c has been running for over 60 seconds\n");
+        p.push(b"test tests::d ... \x1b[32mok\x1b[0m\n");
         let names: Vec<_> = p.finished().iter().cloned().collect();
-        assert_eq!(names, ["tests::a", "tests::b"]);
+        assert_eq!(names, ["tests::a", "tests::b", "tests::d"]);
+        assert!(!p.ran_none());
+        let mut empty = TestProgress::default();
+        empty.push(b"\nrunning 0 tests\n\ntest result: ok. 0 passed\n");
+        assert!(empty.ran_none());
     }
 
     #[test]

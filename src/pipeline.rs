@@ -46,6 +46,8 @@ pub enum Verdict {
         unfinished: Vec<String>,
     },
     ClippyFailed,
+    /// A `test = true` exercise whose binary ran no test (its tests were removed).
+    NoTests,
     /// The file is not a bin of the set's Cargo package (run `backlings sync`).
     NotABin,
     Cancelled,
@@ -65,6 +67,7 @@ impl Verdict {
             Verdict::ProgramFailed { .. } => "program_failed",
             Verdict::TimedOut { .. } => "timed_out",
             Verdict::ClippyFailed => "clippy_failed",
+            Verdict::NoTests => "no_tests",
             Verdict::NotABin => "not_a_bin",
             Verdict::Cancelled => "cancelled",
         }
@@ -94,6 +97,7 @@ impl fmt::Display for Verdict {
                 unfinished.join(", ")
             ),
             Verdict::ClippyFailed => f.write_str("clippy failed"),
+            Verdict::NoTests => f.write_str("no tests ran (the exercise's tests are missing)"),
             Verdict::NotABin => f.write_str("not a bin of the set's Cargo package"),
             Verdict::Cancelled => f.write_str("cancelled"),
         }
@@ -446,7 +450,9 @@ fn run_binary(
     };
     let finished_tests = done.stdout.tests.finished().clone();
     let captured: Captured = done.stdout.output.finish();
+    let ran_no_test = exercise.entry.test && done.stdout.tests.ran_none();
     let verdict = match (done.ending, exercise.entry.test) {
+        (Ending::Exited(0), _) if ran_no_test => Verdict::NoTests,
         (Ending::Exited(0), _) => Verdict::Passed,
         (Ending::Cancelled, _) => Verdict::Cancelled,
         (Ending::TimedOut, test) => Verdict::TimedOut {

@@ -273,3 +273,13 @@ fn found_from_a_subdirectory() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn removing_the_tests_does_not_pass() {
+    let set = Fixture::new(&[Ex::new("gutted1", "fn main() {}\n")]);
+    set.cmd()
+        .args(["run", "gutted1"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("no tests ran"));
+}

@@ -9,10 +9,11 @@ use anyhow::Context;
 use clap::Args;
 
 use super::reporting::{self, ReportArgs};
-use crate::commands::Learner;
+use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
 use crate::pipeline::{Item, Variant};
 use crate::report::{self, Entry, Report};
+use crate::state::StateStore;
 use crate::tamper;
 
 #[derive(Debug, Clone, Args)]
@@ -29,8 +30,8 @@ pub struct GradeArgs {
 
 pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut learner = Learner::open(start)?;
-    let set = &learner.set;
+    // Grading reads the workspace as it stands: nothing is written into it unless asked.
+    let set = &open_set(start)?;
     let original = match &args.against {
         Some(dir) => Some(
             ExerciseSet::load(&exercise::find_root(&start.join(dir))?)
@@ -51,10 +52,14 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     }
     report.duration = started.elapsed();
     if args.update_progress {
+        let store = StateStore::new(&set.data_dir());
+        let (mut progress, _) = store.load(set.names());
         for entry in report.entries.iter().filter(|e| e.ok) {
-            learner.progress.mark_done(&entry.name);
+            progress.mark_done(&entry.name);
         }
-        learner.save()?;
+        store
+            .save(&progress)
+            .with_context(|| format!("saving progress to {}", store.path().display()))?;
     }
     reporting::finish(&report, &args.report)
 }
