@@ -221,14 +221,13 @@ pub fn run_batch(
             .collect();
         let verdicts = cargo::clippy(&set.cargo_manifest, &bins, options.color, cancel)?;
         for i in clippy_wanted {
-            let Some(unit) = &planned[i].unit else {
-                continue;
-            };
-            if let Some(diagnostics) = verdicts.get(&unit.bin) {
+            if let Some(unit) = &planned[i].unit
+                && let Some(diagnostics) = verdicts.get(&unit.bin)
+            {
                 outcomes[i].verdict = Verdict::ClippyFailed;
                 outcomes[i].output.push_str(diagnostics);
-                on_event(Event::Finished(outcomes[i].clone()));
             }
+            on_event(Event::Finished(outcomes[i].clone()));
         }
     }
     Ok(outcomes)

@@ -266,3 +266,34 @@ fn every_compile_error_is_reached_in_check_and_grade() {
         ]
     );
 }
+
+#[test]
+fn strict_clippy_exercises_fail_on_lints_and_are_reported_once() {
+    // Passes its test, but clippy -D warnings rejects `x == true`.
+    let linted = PASSING.replace(
+        "fn main() {\n    println!(\"{}\", answer());\n}",
+        "fn main() {\n    let x = answer() == 42;\n    if x == true {\n        println!(\"{}\", answer());\n    }\n}",
+    );
+    let set = Fixture::new(&[Ex::new("lint1", &linted)
+        .solution(PASSING)
+        .info("strict_clippy = true")]);
+    let output = set
+        .cmd()
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true, "{json:#}");
+    assert_eq!(
+        json["entries"][0]["message"],
+        "fails as shipped: clippy failed"
+    );
+    // The live progress (plain lines off a terminal) has one line per entry, the final one.
+    let progress = stderr(&output);
+    let lines: Vec<&str> = progress
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("FAIL"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{progress}");
+    assert!(!progress.contains("FAIL"), "{progress}");
+}
