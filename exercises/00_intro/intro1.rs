@@ -1,19 +1,20 @@
 // intro1: how backlings works.
 //
-// Welcome! Each exercise is one small Rust program from a real backend: an HTTP handler,
-// a parser, a query. Each one ships with a bug, and its tests (at the bottom of the file)
-// fail until you fix it. You edit the file in your editor; backlings watches it and
-// re-runs the tests every time you save, showing you the compiler errors or the failing
-// assertion.
-//
-// - Read the header comment (like this one): it says what the lesson is and what to do.
-// - `// TODO` marks the place to change. Never edit the tests below the marked line.
-// - Stuck? Press `h` in backlings for a hint, or run `backlings hint`.
-// - When the tests pass, press `n` to move on to the next exercise.
-//
-// This first exercise already passes: there is nothing to fix. Read it, then press `n`.
+// Each exercise is one small program from a real backend, shipped with a bug; its tests
+// (at the bottom of the file) fail until you fix it. Read the header comment (like this
+// one) for the lesson, change the code where `// TODO` points, and save: backlings
+// re-runs the tests on every save. Never edit the tests below the marked line.
+// This first exercise already passes: read the notes below, then press `n` to move on.
 
-/// The greeting a backend sends on `GET /`. The next exercise serves it over HTTP.
+// Watch mode (`backlings` with no arguments) takes these keys:
+//   n  next exercise (only once the current one passes)   h  show or hide the hint
+//   l  list every exercise                                r  re-run the current one
+//   x  reset this exercise as shipped (asks y/n; your version is kept in .backlings/backups/)
+//   c  check every exercise                               q  quit
+// From a shell: `backlings run [NAME]` runs an exercise once, `backlings hint [NAME]`
+// shows its hint, `backlings list` lists them all, `backlings reset NAME` restores one.
+
+/// The greeting a backend sends on `GET /`.
 fn greeting() -> &'static str {
     "Hello from backlings!"
 }

@@ -166,6 +166,9 @@ mod tests {
     fn one_byte_over_the_limit_is_refused() {
         let (addr, _) = spawn_server().unwrap();
         let (status, _) = upload(addr, vec![b'a'; MAX_BODY + 1]).unwrap();
-        assert_eq!(status, 413);
+        assert_eq!(
+            status, 413,
+            "a body one byte over MAX_BODY must be answered with 413"
+        );
     }
 }

@@ -62,7 +62,11 @@ mod tests {
     async fn visits_add_up_across_requests() {
         let app = app();
         assert_eq!(send(&app, Method::POST).await, "1");
-        assert_eq!(send(&app, Method::POST).await, "2");
+        assert_eq!(
+            send(&app, Method::POST).await,
+            "2",
+            "the second visit must see the first one: each request counted on its own copy"
+        );
         assert_eq!(send(&app, Method::POST).await, "3");
     }
 
@@ -72,7 +76,11 @@ mod tests {
         assert_eq!(send(&app, Method::GET).await, "0");
         send(&app, Method::POST).await;
         send(&app, Method::POST).await;
-        assert_eq!(send(&app, Method::GET).await, "2");
+        assert_eq!(
+            send(&app, Method::GET).await,
+            "2",
+            "GET /visits must see the visits that POST /visits counted"
+        );
     }
 
     #[tokio::test]

@@ -1,11 +1,11 @@
 // json1: the JSON contract uses camelCase, Rust uses snake_case.
 //
-// The mobile team built their client from the API document below, where every key is
+// The mobile team built their client from the API contract below, where every key is
 // camelCase. serde writes and expects field names exactly as they are spelled in Rust,
 // so this service answers `display_name` and rejects the documented `displayName` body.
 // Make both types follow the contract with one serde container attribute each (see the
 // TODOs); don't rename the Rust fields.
-//
+
 // API contract:
 //   GET /profiles/{id} -> 200 {"id": 1, "displayName": "Ada", "avatarUrl": null, "followerCount": 3}
 //   PUT /profiles/{id}    {"displayName": "...", "avatarUrl": "..." | null} -> 200 the updated profile

@@ -1,11 +1,11 @@
 // json2: a create endpoint answers 201 Created with a Location header.
 //
-// `POST /articles` creates a resource, and HTTP has a precise answer for that
-// (RFC 9110 §15.3.2): status 201 Created, and a `Location` header holding the URL of
-// the new resource, so the client can fetch it without guessing how URLs are built.
-// This handler answers a plain 200 with no Location. Return the status, the header and
-// the JSON body together (a tuple of them implements `IntoResponse`).
-//
+// HTTP has a precise answer for a request that creates a resource (RFC 9110 §15.3.2):
+// status 201 Created, and a `Location` header holding the URL of the new resource, so the
+// client can fetch it without guessing how URLs are built. `POST /articles` answers a
+// plain 200 with no Location. Return the status, the header and the JSON body together
+// (a tuple of them implements `IntoResponse`).
+
 // API contract:
 //   POST /articles {"title": "...", "body": "..."} -> 201, Location: /articles/{id}, the article
 //   GET  /articles/{id}                            -> 200 the article, 404 if there is none

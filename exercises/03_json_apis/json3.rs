@@ -1,12 +1,11 @@
 // json3: the database row is not the API response.
 //
-// `UserRow` mirrors the `users` table, password hash included: the login code needs it.
-// The handlers serialize that row straight to JSON, so every signup and every profile
-// read hands the Argon2 hash to whoever asks, ready for offline cracking (OWASP A02
-// Cryptographic Failures, A01 Broken Access Control). Give the API its own public type
-// that has only the fields clients may see, convert rows into it, and stop `UserRow`
-// from being serializable at all, so it cannot leak again by accident.
-//
+// `UserRow` mirrors the `users` table, password hash included, and the handlers serialize
+// it straight to JSON: every signup and profile read hands the Argon2 hash to whoever
+// asks, ready for offline cracking (OWASP A02:2021 Cryptographic Failures). Give the API
+// its own public type with only the fields clients may see, convert rows into it, and
+// stop `UserRow` from being serializable at all, so it cannot leak again by accident.
+
 // API contract:
 //   POST /users {"email": "...", "name": "...", "password": "..."} -> 201 {"id", "email", "name"}
 //   GET  /users/{id}                                             -> 200 {"id", "email", "name"}

@@ -1,12 +1,11 @@
 // json5: page sizes are the server's decision, not the client's.
 //
-// `GET /products` pages through the catalogue with `limit` and `offset`. The handler
-// passes the client's `limit` straight into SQL, so `?limit=1000000` makes the server
-// read, serialize and send the whole table in one response, and `?limit=-1` does the
-// same (to SQLite a negative LIMIT means "no limit"). One script asking for huge pages
-// is enough to exhaust memory and bandwidth (OWASP API4:2023 Unrestricted Resource
-// Consumption). Keep the default page size, and never let a page exceed the maximum.
-//
+// The handler passes the client's `limit` straight into SQL, so `?limit=1000000` makes the
+// server read, serialize and send the whole table in one response, and so does
+// `?limit=-1` (to SQLite a negative LIMIT means "no limit"). One script asking for huge
+// pages exhausts memory and bandwidth (OWASP A04:2021 Insecure Design). Keep the default
+// page size, and never let a page exceed the maximum of the contract.
+
 // API contract:
 //   GET /products?limit=N&offset=M -> 200 {"items": [...], "limit": L, "offset": M, "total": T}
 //   `limit` defaults to 20 and is at most 100 (larger requests get 100 items); `offset`

@@ -1,11 +1,11 @@
 // errors2: report every invalid field, in a shape a client can use.
 //
-// The signup handler stops at the first problem and answers a 400 with a sentence of
-// plain text. A form with three mistakes takes three round trips to fix, and the front
-// end cannot tell which input to highlight without parsing English. Validate every
-// field, collect the problems, and answer them all at once as 422 Unprocessable Content
-// with a JSON list of `{"field", "message"}` (an error type implementing `IntoResponse`).
-//
+// Signup stops at the first problem and answers 400 with a sentence of plain text: a
+// form with three mistakes takes three round trips, and the front end cannot tell which
+// input to highlight. Validate every field, collect the problems, and answer them all at
+// once as 422 Unprocessable Content with a JSON list of `{"field", "message"}` (an error
+// type implementing `IntoResponse`).
+
 // API contract:
 //   POST /signup {"username": "...", "email": "...", "password": "..."}
 //     -> 201 {"username": "...", "email": "..."}

@@ -1,13 +1,12 @@
 // errors4: limit request bodies, per route.
 //
-// Avatar uploads (up to 5 MiB) were failing with 413 because axum buffers at most 2 MiB
-// of body by default, so someone "fixed" it with `DefaultBodyLimit::disable()` on the
-// whole router. Now every route reads bodies of any size into memory: a client can post
-// a gigabyte of JSON to the comments endpoint, and the server buffers and parses all of
-// it before any validation runs (OWASP A04 Insecure Design: limit resource consumption).
-// Give each route the limit it needs: small for comments, 5 MiB for avatars. Bodies
-// over the limit are answered 413 Payload Too Large before they are read in full.
-//
+// Avatar uploads (up to 5 MiB) hit axum's default 2 MiB body limit, so someone "fixed"
+// it with `DefaultBodyLimit::disable()` on the whole router. Now a client can post a
+// gigabyte of JSON to the comments endpoint, and the server buffers and parses all of it
+// before any validation runs (OWASP A04:2021 Insecure Design). Give each route the limit
+// its contract states: bodies over it are answered 413 Content Too Large before they are
+// read in full.
+
 // API contract:
 //   POST /comments {"text": "..."} -> 201 {"id", "text"}; text longer than 1000
 //                                     characters -> 422; body over 16 KiB -> 413

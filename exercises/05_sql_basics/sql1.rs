@@ -76,9 +76,13 @@ mod tests {
         // A price that happens to equal another product's id: swapped values would
         // rewrite product 3 instead.
         update_price(&conn, 1, 3).unwrap();
-        assert_eq!(price_of(&conn, 1).unwrap(), 3);
-        assert_eq!(price_of(&conn, 2).unwrap(), 8900);
-        assert_eq!(price_of(&conn, 3).unwrap(), 1200);
+        assert_eq!(
+            price_of(&conn, 1).unwrap(),
+            3,
+            "product 1 should cost 3 cents"
+        );
+        assert_eq!(price_of(&conn, 2).unwrap(), 8900, "product 2 was changed");
+        assert_eq!(price_of(&conn, 3).unwrap(), 1200, "product 3 was changed");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 // someone glued them into one `format!`ed string for `execute_batch`, which takes no
 // parameters and runs *every* statement it finds. A term like
 // `x'); DROP TABLE products; --` closes the INSERT and stacks its own statement after it
-// (OWASP A03: Injection). Run the two statements separately with `execute` and bind the term.
+// (OWASP A03:2021 Injection). Run the two statements separately with `execute` and bind the term.
 
 use rusqlite::Connection;
 

@@ -71,13 +71,21 @@ mod tests {
     #[test]
     fn percent_sign_matches_literally() {
         let conn = open_db().unwrap();
-        assert_eq!(search_products(&conn, "100%").unwrap(), ["100% cotton tee"]);
+        assert_eq!(
+            search_products(&conn, "100%").unwrap(),
+            ["100% cotton tee"],
+            "`%` in the term must match a percent sign, not any run of characters"
+        );
     }
 
     #[test]
     fn lone_percent_does_not_dump_the_catalogue() {
         let conn = open_db().unwrap();
-        assert_eq!(search_products(&conn, "%").unwrap(), ["100% cotton tee"]);
+        assert_eq!(
+            search_products(&conn, "%").unwrap(),
+            ["100% cotton tee"],
+            "searching for `%` listed the whole catalogue"
+        );
     }
 
     #[test]
@@ -85,9 +93,13 @@ mod tests {
         let conn = open_db().unwrap();
         assert_eq!(
             search_products(&conn, "snake_case").unwrap(),
-            ["snake_case mug"]
+            ["snake_case mug"],
+            "`_` in the term must match an underscore, not any one character"
         );
-        assert!(search_products(&conn, "_____").unwrap().is_empty());
+        assert!(
+            search_products(&conn, "_____").unwrap().is_empty(),
+            "no product name contains five underscores"
+        );
     }
 
     #[test]
@@ -95,7 +107,8 @@ mod tests {
         let conn = open_db().unwrap();
         assert_eq!(
             search_products(&conn, r"C:\Users").unwrap(),
-            [r"Poster: C:\Users\Public"]
+            [r"Poster: C:\Users\Public"],
+            "a backslash in the term must match a backslash"
         );
     }
 }

@@ -104,6 +104,10 @@ mod tests {
         let _ = transfer(&mut conn, 2, 1, 5000);
         transfer(&mut conn, 2, 1, 2500).unwrap();
         assert_eq!(balance(&conn, 2).unwrap(), 0);
-        assert_eq!(total(&conn), 12500);
+        assert_eq!(
+            total(&conn),
+            12500,
+            "money was created by the refused transfer"
+        );
     }
 }

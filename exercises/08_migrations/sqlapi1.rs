@@ -1,13 +1,10 @@
 // sqlapi1 (capstone of chapters 05-08): a JSON API whose data layer keeps its data.
 //
-// A small notes service: `GET /notes`, `POST /notes`, `GET /notes/{id}`. The handlers are
-// fine; `NoteRepo`, the data layer they all go through, has two bugs:
-// 1. It opens a new connection for every call. Each connection to `:memory:` (used here,
-//    as in most test suites) is a brand-new empty database, so a note is gone as soon as
-//    it is created. Open one connection in `NoteRepo::open` and share it between requests
-//    as `Arc<Mutex<Connection>>` (a `Connection` may move between threads, but two threads
-//    must not use it at once); `connection()` can then hand out the `MutexGuard`.
-// 2. `get` turns "no such note" into an error, which the API reports as 500 instead of 404.
+// The notes API's handlers are fine; `NoteRepo`, the data layer, has two bugs. 1. It
+// opens a new connection per call, and each connection to `:memory:` is a new, empty
+// database: a note is gone as soon as it is created. Open one connection in
+// `NoteRepo::open` and share it as `Arc<Mutex<Connection>>` (`connection()` can then hand
+// out the guard). 2. `get` turns "no such note" into an error: a 500 instead of a 404.
 
 use axum::{
     Json, Router,
@@ -228,7 +225,11 @@ mod tests {
             .iter()
             .map(|n| n["title"].as_str().unwrap())
             .collect();
-        assert_eq!(titles, ["first", "second"]);
+        assert_eq!(
+            titles,
+            ["first", "second"],
+            "GET /notes must list the notes just created"
+        );
     }
 
     #[tokio::test]

@@ -1,12 +1,10 @@
 // intro2: your first axum handler.
 //
 // An axum handler is an `async fn` whose return value becomes the HTTP response: a
-// `&'static str` becomes `200 OK` with a `text/plain; charset=utf-8` body. A load
-// balancer probes `GET /health` and only routes traffic to this service when the body is
-// exactly `ok`. The handler below still returns its placeholder, so the probe fails.
-//
-// The tests call the router in-process with `tower::ServiceExt::oneshot`: one request in,
-// one response out, no socket. Make `health` return what the probe expects.
+// `&'static str` becomes `200 OK` with a `text/plain; charset=utf-8` body. A load balancer
+// probes `GET /health` and routes traffic here only when the body is exactly `ok`, but
+// `health` still returns its placeholder. The tests call the router in-process with
+// `tower::ServiceExt::oneshot` (no socket). Make `health` return what the probe expects.
 
 use axum::{Router, routing::get};
 

@@ -1,12 +1,11 @@
 // json4: mass assignment: the client sets a field it must never control.
 //
-// The signup handler deserializes the request body straight into the `User` model. Every
-// field of the model is therefore a field the client may send, including `is_admin`, so
-// anyone can sign up as an administrator (OWASP A01 Broken Access Control, A08 Software
-// and Data Integrity Failures). Give signup its own input type with only the fields a
-// client may choose, make serde refuse any other key, and set the privileged fields on
-// the server.
-//
+// Signup deserializes the request body straight into the `User` model, so every field of
+// the model is one the client may send, `is_admin` included: anyone can sign up as an
+// administrator (OWASP A01:2021 Broken Access Control). Give signup its own input type
+// with only the fields a client may choose, make serde refuse any other key, and set the
+// privileged fields on the server.
+
 // API contract:
 //   POST /users {"email": "...", "name": "..."} -> 201 {"id", "email", "name", "is_admin"}
 //   only the server decides `id` and `is_admin`: a body that sets them must not take

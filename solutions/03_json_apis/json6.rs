@@ -1,13 +1,11 @@
 // json6: offset pagination breaks on a feed that changes; use a keyset cursor.
 //
-// `GET /feed` lists posts newest first and gives the client a `next` link for the
-// following page. The link says "skip the first 10 posts". If 3 posts are published
-// while the user reads page 1, everything shifts down by 3, so page 2 starts with 3
-// posts the user has already seen (and deletions make posts silently vanish). Make
-// `next` a cursor instead: "posts older than the last one on this page" (`before=<id>`),
-// which stays correct however many posts arrive in between, and which an index can
-// answer without scanning all the skipped rows.
-//
+// `GET /feed` lists posts newest first, and its `next` link says "skip the first 10". If
+// 3 posts are published while the user reads page 1, page 2 starts with 3 posts they have
+// already seen (and deletions make posts vanish). Make `next` a cursor instead: "posts
+// older than the last one on this page" (`before=<id>`), which stays correct however many
+// posts arrive, and which an index answers without scanning all the skipped rows.
+
 // API contract:
 //   GET  /feed?limit=N[&cursor params] -> 200 {"items": [{"id", "text"}...], "next": "/feed?..." | null}
 //        items newest (highest id) first; `next` is null on the last page

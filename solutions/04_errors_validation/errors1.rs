@@ -1,12 +1,12 @@
 // errors1: return errors as responses; never panic in a handler.
 //
-// These handlers `expect()` their way through: an unknown account id or a withdrawal
-// larger than the balance panics. axum does not turn a panic into a response: the
-// connection is dropped, the client sees a network error instead of a reason, and a
-// panic while a `Mutex` is locked poisons it, so every later request panics too.
-// Define an error type that implements `IntoResponse` and return `Result` from the
-// handlers (see the TODOs), answering the JSON errors of the contract below.
-//
+// These handlers `expect()` their way through, so an unknown account or an overdraft
+// panics. axum does not turn a panic into a response: the connection is dropped, the
+// client sees a network error instead of a reason, and a panic while a `Mutex` is locked
+// poisons it for every later request. Define an error type that implements
+// `IntoResponse` and return `Result` from the handlers (see the TODOs), answering the
+// JSON errors of the contract below.
+
 // API contract:
 //   GET  /accounts/{id}                                -> 200 {"id", "owner", "balance_cents"}
 //   POST /accounts/{id}/withdraw {"amount_cents": N}   -> 200 the account after the withdrawal

@@ -1,18 +1,17 @@
 // errors3: log the details, answer a generic message and an error id.
 //
 // When the database fails, `AppError` sends the database's own message to the client:
-// table and column names, SQL fragments, sometimes file paths and versions. That is a
-// free map of your internals for an attacker (OWASP A05 Security Misconfiguration:
-// "overly informative error messages"), and it helps no legitimate user. Keep the
-// details in the server log, under a fresh error id, and answer 500 with a generic
-// message that carries the same id, so support can find the log line when a user
-// reports the problem. Expected errors (404) stay as they are.
-//
+// table and column names, SQL, sometimes file paths, a free map of your internals (OWASP
+// A05:2021 Security Misconfiguration). Keep the details in the server log under a fresh,
+// hard-to-guess error id, and answer 500 with a generic message carrying the same id, so
+// support can find the log line when a user reports the problem. 404s stay as they are.
+
 // API contract:
 //   GET /orders/{id} -> 200 {"id", "item", "quantity"}
 //                    -> 404 {"error": "not_found"}
-//                    -> 500 {"error": "internal_error", "error_id": "<id>"}, and one server
-//                       log line containing that id and the underlying error
+//                    -> 500 {"error": "internal_error", "error_id": "<id>"}, the id at
+//                       least 8 characters long, and one server log line containing that
+//                       id and the underlying error
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -179,7 +178,9 @@ mod tests {
         let error_id = json["error_id"]
             .as_str()
             .filter(|id| id.len() >= 8)
-            .unwrap_or_else(|| panic!("the 500 body needs an `error_id`: {body}"));
+            .unwrap_or_else(|| {
+                panic!("the 500 body needs an `error_id` string of at least 8 characters: {body}")
+            });
 
         // Operators can still find out what happened, from the id the user reports.
         let log = SERVER_LOG.lock().unwrap();

@@ -2,9 +2,9 @@
 //
 // Signing up twice with the same e-mail hits the `UNIQUE` constraint. Checking with a
 // SELECT first would race with a concurrent sign-up; the constraint is the real guard,
-// so the handler must recognise its error: `rusqlite::Error::SqliteFailure(err, _)` with
-// `err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE`. Today every database
-// error becomes a 500. Make `status_for` map that one to 409 and leave the rest at 500.
+// so the handler must recognise its error by SQLite's extended result code
+// (`rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE`). Today every database error becomes a 500.
+// Make `status_for` map that one to 409 and leave the rest at 500.
 
 use std::sync::{Arc, Mutex};
 
@@ -116,7 +116,11 @@ mod tests {
         let app = app().unwrap();
         sign_up_as(&app, "ada@example.com", "Ada").await;
         let (status, body) = sign_up_as(&app, "ada@example.com", "Ada again").await;
-        assert_eq!(status, StatusCode::CONFLICT, "body: {body}");
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "a duplicate e-mail is a 409 Conflict, not a server error; body: {body}"
+        );
         assert_eq!(body["error"], "email already registered");
     }
 
@@ -124,8 +128,12 @@ mod tests {
     async fn duplicate_in_another_case_is_a_conflict_too() {
         let app = app().unwrap();
         sign_up_as(&app, "grace@example.com", "Grace").await;
-        let (status, _) = sign_up_as(&app, "Grace@Example.COM", "Grace").await;
-        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, body) = sign_up_as(&app, "Grace@Example.COM", "Grace").await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "the same e-mail in another case is a duplicate too; body: {body}"
+        );
     }
 
     #[tokio::test]

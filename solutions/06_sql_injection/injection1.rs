@@ -2,7 +2,7 @@
 //
 // `login` pastes the username and password into the SQL text. The quote in a value ends
 // the string literal early and the rest is read as SQL: `admin' --` turns the password
-// check into a comment and logs in as admin with any password (OWASP A03: Injection),
+// check into a comment and logs in as admin with any password (OWASP A03:2021 Injection),
 // while a real user called O'Brien gets a syntax error. Rewrite the query with `?1`/`?2`
 // placeholders so the values can never change its structure.
 // (Passwords are stored in clear here to keep the lesson on SQL; a later chapter hashes them.)

@@ -3,7 +3,7 @@
 // `?sort=price&dir=desc` ends up in `ORDER BY`, and a placeholder can only stand for a
 // value, never for a column name or a keyword, so the clause is built as text. The code
 // maps the one friendly name it knows and passes anything else through: `sort` and `dir`
-// accept arbitrary SQL (OWASP A03: Injection). A CASE expression there turns the order of
+// accept arbitrary SQL (OWASP A03:2021 Injection). A CASE expression there turns the order of
 // the results into a yes/no oracle on any table. Make `order_by` accept only the sorts
 // the API offers and answer anything else with `None` (the handler turns it into a 400).
 
@@ -203,23 +203,40 @@ mod tests {
         // Sorting by what we pay suppliers would leak our margins.
         assert_eq!(
             list(&app, "sort=cost_cents").await.0,
-            StatusCode::BAD_REQUEST
+            StatusCode::BAD_REQUEST,
+            "sort=cost_cents is not one of the sorts the API offers"
         );
     }
 
     #[tokio::test]
     async fn direction_must_be_asc_or_desc() {
         let app = app().unwrap();
-        assert_eq!(list(&app, "dir=sideways").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            list(&app, "dir=sideways").await.0,
+            StatusCode::BAD_REQUEST,
+            "dir=sideways must be refused with 400"
+        );
         let limit = format!("dir={}", encode("desc LIMIT 1"));
-        assert_eq!(list(&app, &limit).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            list(&app, &limit).await.0,
+            StatusCode::BAD_REQUEST,
+            "SQL smuggled into dir must be refused with 400"
+        );
     }
 
     #[tokio::test]
     async fn stacked_statement_is_a_bad_request() {
         let app = app().unwrap();
         let attack = format!("sort={}", encode("name; DROP TABLE products"));
-        assert_eq!(list(&app, &attack).await.0, StatusCode::BAD_REQUEST);
-        assert_eq!(list(&app, "").await.1.len(), 4);
+        assert_eq!(
+            list(&app, &attack).await.0,
+            StatusCode::BAD_REQUEST,
+            "SQL smuggled into sort must be refused with 400"
+        );
+        assert_eq!(
+            list(&app, "").await.1.len(),
+            4,
+            "the products table was damaged"
+        );
     }
 }

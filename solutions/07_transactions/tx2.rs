@@ -122,7 +122,11 @@ mod tests {
         let mut conn = open_db().unwrap();
         record_payment(&mut conn, "evt_1", 7, 2000).unwrap();
         record_payment(&mut conn, "evt_2", 7, 2200).unwrap();
-        assert_eq!(paid_cents(&conn, 7).unwrap(), 4200);
+        assert_eq!(
+            paid_cents(&conn, 7).unwrap(),
+            4200,
+            "two recorded payments should add up to 4200"
+        );
         assert_eq!(ledger_lines(&conn), 2);
     }
 

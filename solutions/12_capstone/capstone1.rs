@@ -1,10 +1,9 @@
 // capstone1: a notes API, end to end, with three security bugs to find.
 //
-// Users register and log in (Argon2id hashes, random session tokens stored as digests),
-// then create, list, read and delete their own notes, all in SQLite. Three bugs from
-// the earlier chapters are planted in different layers: one in a SQL query, one in a
-// handler's authorization, one in what a route requires. The tests run the service on a
-// real socket and attack it the way an outsider would. Everything else (hashing,
+// Users register and log in, then create, list, read and delete their own notes, all in
+// SQLite. Three bugs from the earlier chapters are planted in different layers: a SQL
+// query, a handler's authorization, and what a route requires. The tests run the service
+// on a real socket and attack it the way an outsider would; everything else (hashing,
 // tokens, user enumeration) is correct.
 
 use std::sync::{Arc, Mutex};
