@@ -21,7 +21,35 @@ pub struct Exercise {
     pub solution_bin: Option<BinTarget>,
 }
 
+/// Which file of an exercise is meant: the learner's, or the solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Variant {
+    Exercise,
+    Solution,
+}
+
 impl Exercise {
+    /// Absolute path of the variant's file.
+    pub fn file(&self, variant: Variant) -> &Path {
+        match variant {
+            Variant::Exercise => &self.path,
+            Variant::Solution => &self.solution,
+        }
+    }
+
+    /// The Cargo bin compiling the variant's file, if there is one.
+    pub fn bin_for(&self, variant: Variant) -> Option<&BinTarget> {
+        match variant {
+            Variant::Exercise => self.bin.as_ref(),
+            Variant::Solution => self.solution_bin.as_ref(),
+        }
+    }
+
+    /// The directory of the package compiling the variant (where its tests run).
+    pub fn package_dir(&self, variant: Variant) -> Option<&Path> {
+        self.bin_for(variant).map(|b| b.package_dir.as_path())
+    }
+
     pub fn name(&self) -> &str {
         &self.entry.name
     }
@@ -167,10 +195,28 @@ impl ExerciseSet {
         self.exercises.iter().map(Exercise::name)
     }
 
+    /// `path` relative to the set root, for messages and reports.
+    pub fn display_path(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned()
+    }
+
     /// Where backlings keeps its own files in this set.
     pub fn data_dir(&self) -> PathBuf {
-        self.root.join(".backlings")
+        data_dir(&self.root)
     }
+
+    /// Where copies of overwritten files are kept.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.data_dir().join("backups")
+    }
+}
+
+/// Where backlings keeps its own files in the set at `root`.
+pub fn data_dir(root: &Path) -> PathBuf {
+    root.join(".backlings")
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -19,9 +19,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// `name.<tag>-<unix seconds>[-n].ext` beside `path`, not yet existing.
 pub fn unique_sibling(path: &Path, tag: &str) -> PathBuf {
-    let stamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let stamp = unix_seconds();
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -32,6 +30,21 @@ pub fn unique_sibling(path: &Path, tag: &str) -> PathBuf {
         tag,
         stamp,
     )
+}
+
+/// Writes `content` to a new, timestamped file named after `file_name` in `dir` (created
+/// if needed), for a copy kept before something is overwritten. Returns its path.
+pub fn keep_copy(dir: &Path, file_name: &str, content: &[u8]) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = unique_in(dir, file_name, "backup", unix_seconds());
+    write_atomic(&path, content)?;
+    Ok(path)
+}
+
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A fresh file name in `dir` for a copy of `file_name`.

@@ -11,7 +11,11 @@ use crate::exercise::{Exercise, ExerciseSet};
 use crate::fsutil;
 
 fn originals_dir(set: &ExerciseSet) -> PathBuf {
-    set.data_dir().join("originals")
+    originals_dir_of(&set.root)
+}
+
+fn originals_dir_of(root: &Path) -> PathBuf {
+    crate::exercise::data_dir(root).join("originals")
 }
 
 /// Where the pristine copy of `exercise` is kept.
@@ -39,10 +43,7 @@ pub fn snapshot(set: &ExerciseSet) -> anyhow::Result<()> {
 
 /// Records `content` as the pristine copy (used by `init`, which knows the true original).
 pub fn record(set_root: &Path, rel_path: &str, content: &[u8]) -> std::io::Result<()> {
-    fsutil::write_atomic(
-        &set_root.join(".backlings/originals").join(rel_path),
-        content,
-    )
+    fsutil::write_atomic(&originals_dir_of(set_root).join(rel_path), content)
 }
 
 /// The file as committed at HEAD, if `root` is in a git work tree that tracks it.

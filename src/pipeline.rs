@@ -15,21 +15,7 @@ use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
-/// Which file of an exercise is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Variant {
-    Exercise,
-    Solution,
-}
-
-impl Variant {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Variant::Exercise => "exercise",
-            Variant::Solution => "solution",
-        }
-    }
-}
+pub use crate::exercise::Variant;
 
 /// The verdict on one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,11 +280,8 @@ fn cache_inputs(set: &ExerciseSet) -> Vec<PathBuf> {
 
 fn plan(set: &ExerciseSet, item: Item) -> Planned<'_> {
     let exercise = &set.exercises[item.exercise];
-    let bin = match item.variant {
-        Variant::Exercise => &exercise.bin,
-        Variant::Solution => &exercise.solution_bin,
-    };
-    let unit = bin.as_ref().map(|bin| BuildUnit {
+    let bin = exercise.bin_for(item.variant);
+    let unit = bin.map(|bin| BuildUnit {
         package: bin.package.clone(),
         bin: bin.name.clone(),
         mode: if exercise.entry.test {
@@ -311,7 +294,7 @@ fn plan(set: &ExerciseSet, item: Item) -> Planned<'_> {
         item,
         exercise,
         unit,
-        source: bin.as_ref().map(|b| b.src_path.as_path()),
+        source: bin.map(|b| b.src_path.as_path()),
     }
 }
 
@@ -323,7 +306,10 @@ fn execute(
     cancel: &Cancel,
 ) -> Outcome {
     let mut outcome = execute_untidy(set, planned, build, options, cancel);
-    let package_dir = bin_dir(planned.exercise, planned.item.variant).unwrap_or(&set.root);
+    let package_dir = planned
+        .exercise
+        .package_dir(planned.item.variant)
+        .unwrap_or(&set.root);
     outcome.output = tidy_paths(&outcome.output, &set.root, package_dir);
     outcome
 }
@@ -356,11 +342,7 @@ fn execute_untidy(
         duration: Duration::ZERO,
     };
     let Some(unit) = &planned.unit else {
-        let path = match planned.item.variant {
-            Variant::Exercise => &exercise.path,
-            Variant::Solution => &exercise.solution,
-        };
-        outcome.output = not_a_bin_message(set, path);
+        outcome.output = not_a_bin_message(set, exercise.file(planned.item.variant));
         return outcome;
     };
     let built = build.units.get(unit).cloned().unwrap_or_default();
@@ -372,7 +354,9 @@ fn execute_untidy(
         }
         return outcome;
     };
-    let package_dir = bin_dir(exercise, planned.item.variant).unwrap_or(&set.root);
+    let package_dir = exercise
+        .package_dir(planned.item.variant)
+        .unwrap_or(&set.root);
     let (verdict, output, duration) =
         run_binary(&executable, exercise, package_dir, options, cancel);
     outcome.verdict = verdict;
@@ -381,16 +365,8 @@ fn execute_untidy(
     outcome
 }
 
-fn bin_dir(exercise: &Exercise, variant: Variant) -> Option<&Path> {
-    let bin = match variant {
-        Variant::Exercise => exercise.bin.as_ref(),
-        Variant::Solution => exercise.solution_bin.as_ref(),
-    };
-    bin.map(|b| b.package_dir.as_path())
-}
-
 fn not_a_bin_message(set: &ExerciseSet, path: &Path) -> String {
-    let shown = path.strip_prefix(&set.root).unwrap_or(path).display();
+    let shown = set.display_path(path);
     if path.exists() {
         format!(
             "{shown} is not a bin target of the set's Cargo package.\nRun `backlings sync` to regenerate the bin list from info.toml.\n"
@@ -508,12 +484,14 @@ pub fn run_one(
     outcomes.pop().ok_or(CargoError::Cancelled)
 }
 
-/// The path of a variant's file.
-pub fn variant_path(exercise: &Exercise, variant: Variant) -> &PathBuf {
-    match variant {
-        Variant::Exercise => &exercise.path,
-        Variant::Solution => &exercise.solution,
-    }
+/// Every exercise of `set` (not the solutions), as a batch.
+pub fn all_exercises(set: &ExerciseSet) -> Vec<Item> {
+    (0..set.exercises.len())
+        .map(|exercise| Item {
+            exercise,
+            variant: Variant::Exercise,
+        })
+        .collect()
 }
 
 #[cfg(test)]

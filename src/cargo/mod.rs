@@ -57,17 +57,6 @@ impl Sink for Lines {
     }
 }
 
-impl Lines {
-    /// Flushes a last line without a newline.
-    pub fn finish(mut self) -> Vec<String> {
-        if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            self.lines.push(String::from_utf8_lossy(&line).into_owned());
-        }
-        std::mem::take(&mut self.lines)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +66,10 @@ mod tests {
         let mut lines = Lines::default();
         lines.feed(b"ab");
         lines.feed(b"c\nde\nf");
-        assert_eq!(lines.finish(), ["abc", "de", "f"]);
+        assert_eq!(
+            lines.lines,
+            ["abc", "de"],
+            "an unfinished line waits for its newline"
+        );
     }
 }

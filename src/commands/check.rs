@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use super::reporting::{self, ReportArgs, rel};
+use super::reporting::{self, ReportArgs};
 use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
 use crate::pipeline::{Item, Variant};
@@ -96,7 +96,7 @@ fn file_problems(set: &ExerciseSet, allow_missing_solutions: bool) -> Vec<Entry>
     for top in ["exercises", "solutions"] {
         for file in rust_files(&set.root.join(top)) {
             if !listed.contains(&file) {
-                let shown = rel(set, &file);
+                let shown = set.display_path(&file);
                 problems.push(report::problem(
                     file.file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
@@ -163,7 +163,7 @@ fn bin_problems(set: &ExerciseSet) -> anyhow::Result<Vec<Entry>> {
     message.push_str("; run `backlings sync`");
     Ok(vec![report::problem(
         "cargo_bins",
-        &rel(set, &cargo_toml),
+        &set.display_path(&cargo_toml),
         "bins_out_of_date",
         message,
     )])

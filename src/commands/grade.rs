@@ -11,7 +11,7 @@ use clap::Args;
 use super::reporting::{self, ReportArgs};
 use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
-use crate::pipeline::{Item, Variant};
+use crate::pipeline;
 use crate::report::{self, Entry, Report};
 use crate::state::StateStore;
 use crate::tamper;
@@ -39,12 +39,7 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let items: Vec<Item> = (0..set.exercises.len())
-        .map(|exercise| Item {
-            exercise,
-            variant: Variant::Exercise,
-        })
-        .collect();
+    let items = pipeline::all_exercises(set);
     let mut report = Report::new("grade");
     report.entries = reporting::run_items(set, &items, &args.report, report::judge_grade)?;
     if let Some(original) = &original {

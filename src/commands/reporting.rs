@@ -2,7 +2,7 @@
 //! and writing the report.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::EXIT_FAILED;
 use crate::exercise::ExerciseSet;
-use crate::pipeline::{self, Event, Item, Options, variant_path};
+use crate::pipeline::{self, Event, Item, Options};
 use crate::report::{self, Entry, Report};
 use crate::supervisor::Cancel;
 use crate::{cargo, fsutil, style};
@@ -52,10 +52,7 @@ pub fn run_items(
     };
     let path_of = |outcome: &pipeline::Outcome| {
         set.find(&outcome.name)
-            .map(|i| {
-                let path = variant_path(&set.exercises[i], outcome.variant);
-                rel(set, path)
-            })
+            .map(|i| set.display_path(set.exercises[i].file(outcome.variant)))
             .unwrap_or_default()
     };
     let outcomes =
@@ -131,14 +128,6 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
-}
-
-/// `path` relative to the set root, for reports.
-pub fn rel(set: &ExerciseSet, path: &Path) -> String {
-    path.strip_prefix(&set.root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// Writes the report where asked and turns it into the exit code.

@@ -17,7 +17,7 @@ pub fn run(start: &Path, name: &str) -> anyhow::Result<ExitCode> {
     match &outcome.backup {
         Some(backup) => println!(
             "Your version was kept at {}",
-            style::file_link(&display(&learner.set, backup), backup)
+            style::file_link(&learner.set.display_path(backup), backup)
         ),
         None => println!("{} was already as shipped.", exercise.rel_path()),
     }
@@ -47,27 +47,17 @@ pub fn reset(set: &ExerciseSet, exercise: &Exercise) -> anyhow::Result<ResetOutc
     };
     let current = std::fs::read(&exercise.path).ok();
     let backup = match current {
-        Some(current) if current != original => {
-            let dir = set.data_dir().join("backups");
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let path = fsutil::unique_in(&dir, &format!("{}.rs", exercise.name()), "backup", stamp);
-            fsutil::write_atomic(&path, &current)
-                .with_context(|| format!("keeping your version at {}", path.display()))?;
-            Some(path)
-        }
+        Some(current) if current != original => Some(
+            fsutil::keep_copy(
+                &set.backups_dir(),
+                &format!("{}.rs", exercise.name()),
+                &current,
+            )
+            .context("keeping your version under .backlings/backups/")?,
+        ),
         _ => None,
     };
     fsutil::write_atomic(&exercise.path, &original)
         .with_context(|| format!("restoring {}", exercise.path.display()))?;
     Ok(ResetOutcome { backup })
-}
-
-fn display(set: &ExerciseSet, path: &Path) -> String {
-    path.strip_prefix(&set.root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }

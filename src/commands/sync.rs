@@ -41,7 +41,12 @@ pub fn run(start: &Path, check_only: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_FAILED));
     }
     let updated = sync::with_bins(&text, &wanted)?;
-    let backup = keep_copy(&root, &text)?;
+    let backup = fsutil::keep_copy(
+        &exercise::data_dir(&root).join("backups"),
+        "Cargo.toml",
+        text.as_bytes(),
+    )
+    .context("keeping a copy of Cargo.toml under .backlings/backups/")?;
     fsutil::write_atomic(&cargo_toml, updated.as_bytes())
         .with_context(|| format!("writing {}", cargo_toml.display()))?;
     println!(
@@ -50,17 +55,4 @@ pub fn run(start: &Path, check_only: bool) -> anyhow::Result<ExitCode> {
         backup.strip_prefix(&root).unwrap_or(&backup).display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Keeps the Cargo.toml about to be rewritten under `.backlings/backups/`.
-fn keep_copy(root: &Path, text: &str) -> anyhow::Result<std::path::PathBuf> {
-    let dir = root.join(".backlings/backups");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let path = fsutil::unique_in(&dir, "Cargo.toml", "backup", stamp);
-    fsutil::write_atomic(&path, text.as_bytes())
-        .with_context(|| format!("keeping a copy at {}", path.display()))?;
-    Ok(path)
 }

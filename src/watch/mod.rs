@@ -24,7 +24,7 @@ use crate::cargo::{BuildEvent, CargoError};
 use crate::cli::WatchArgs;
 use crate::commands::Learner;
 use crate::exercise::ExerciseSet;
-use crate::pipeline::{self, Item, Options, Variant};
+use crate::pipeline::{self, Options, Variant};
 use crate::state::StateStore;
 use crate::supervisor::Cancel;
 use crate::{commands, course, style};
@@ -236,10 +236,16 @@ impl Session {
         }
     }
 
-    fn start_run(&mut self, index: usize, generation: u64) {
+    /// Cancels whatever runs and returns the switch for the job about to start.
+    fn begin_job(&mut self) -> Cancel {
         self.cancel_run();
         let cancel = Cancel::new();
         self.running = Some(cancel.clone());
+        cancel
+    }
+
+    fn start_run(&mut self, index: usize, generation: u64) {
+        let cancel = self.begin_job();
         let set = Arc::clone(&self.set);
         let tx = self.tx.clone();
         let options = self.options.clone();
@@ -277,9 +283,7 @@ impl Session {
     }
 
     fn start_check(&mut self) {
-        self.cancel_run();
-        let cancel = Cancel::new();
-        self.running = Some(cancel.clone());
+        let cancel = self.begin_job();
         let set = Arc::clone(&self.set);
         let tx = self.tx.clone();
         let options = Options {
@@ -287,12 +291,7 @@ impl Session {
             ..self.options.clone()
         };
         self.threads.push(thread::spawn(move || {
-            let items: Vec<Item> = (0..set.exercises.len())
-                .map(|exercise| Item {
-                    exercise,
-                    variant: Variant::Exercise,
-                })
-                .collect();
+            let items = pipeline::all_exercises(&set);
             let input = match pipeline::run_batch(&set, &items, &options, &cancel, &|_| {}) {
                 Ok(outcomes) => {
                     let (passed, failed): (Vec<_>, Vec<_>) =
@@ -340,10 +339,7 @@ impl Session {
                     Some(backup) => format!(
                         "{} reset; your version is kept at {}",
                         exercise.rel_path(),
-                        backup
-                            .strip_prefix(&self.set.root)
-                            .unwrap_or(&backup)
-                            .display()
+                        self.set.display_path(&backup)
                     ),
                     None => format!("{} was already as shipped", exercise.rel_path()),
                 };
