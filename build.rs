@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-const TOP_FILES: &[&str] = &["info.toml", "course/Cargo.toml", "Cargo.lock"];
+const TOP_FILES: &[&str] = &["info.toml", "Cargo.toml", "course/Cargo.toml", "Cargo.lock"];
 const TOP_DIRS: &[&str] = &["exercises", "solutions"];
 
 fn main() {

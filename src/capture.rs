@@ -2,7 +2,7 @@
 //! counted and dropped, so a program printing forever cannot grow the runner's memory.
 //! Also follows libtest's progress lines to know which tests finished.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Default bytes kept at each end of a captured stream.
 pub const DEFAULT_HALF_CAP: usize = 32 * 1024;
@@ -86,12 +86,30 @@ impl HeadTail {
     }
 }
 
+/// How one test ended, as libtest reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestResult {
+    Ok,
+    Failed,
+    Ignored,
+}
+
+/// libtest's closing line: `test result: ok. 3 passed; 0 failed; 0 ignored; ...`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub ok: bool,
+    pub passed: usize,
+    pub failed: usize,
+    pub ignored: usize,
+}
+
 /// Follows libtest's human output (`test name ... ok`) line by line.
 #[derive(Debug, Default)]
 pub struct TestProgress {
     partial: Vec<u8>,
-    finished: BTreeSet<String>,
-    saw_zero: bool,
+    results: BTreeMap<String, TestResult>,
+    announced: Option<usize>,
+    summary: Option<Summary>,
 }
 
 impl TestProgress {
@@ -108,29 +126,78 @@ impl TestProgress {
     }
 
     fn line(&mut self, line: &str) {
-        if line.trim_end() == "running 0 tests" {
-            self.saw_zero = true;
+        let line = line.trim_end();
+        if let Some(count) = line
+            .strip_prefix("running ")
+            .and_then(|rest| rest.strip_suffix(" tests").or(rest.strip_suffix(" test")))
+            .and_then(|n| n.parse().ok())
+        {
+            self.announced = Some(count);
+            return;
+        }
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            self.summary = parse_summary(rest);
+            return;
         }
         let Some(rest) = line.strip_prefix("test ") else {
             return;
         };
-        if let Some((name, outcome)) = rest.rsplit_once(" ... ")
-            && ["ok", "FAILED", "ignored"]
-                .iter()
-                .any(|o| outcome.trim_end().starts_with(o))
-        {
-            self.finished.insert(name.trim().to_string());
-        }
+        let Some((name, outcome)) = rest.rsplit_once(" ... ") else {
+            return;
+        };
+        let result = if outcome.starts_with("ok") {
+            TestResult::Ok
+        } else if outcome.starts_with("FAILED") {
+            TestResult::Failed
+        } else if outcome.starts_with("ignored") {
+            TestResult::Ignored
+        } else {
+            return;
+        };
+        self.results.insert(name.trim().to_string(), result);
     }
 
-    pub fn finished(&self) -> &BTreeSet<String> {
-        &self.finished
+    /// Every test that reported, with how it ended.
+    pub fn results(&self) -> &BTreeMap<String, TestResult> {
+        &self.results
+    }
+
+    /// Names of the tests that reported a result.
+    pub fn finished(&self) -> BTreeSet<String> {
+        self.results.keys().cloned().collect()
+    }
+
+    /// The closing summary line, if the harness got to print it.
+    pub fn summary(&self) -> Option<Summary> {
+        self.summary
     }
 
     /// libtest announced that it runs no test at all.
     pub fn ran_none(&self) -> bool {
-        self.saw_zero && self.finished.is_empty()
+        self.announced == Some(0) && self.results.is_empty()
     }
+}
+
+fn parse_summary(rest: &str) -> Option<Summary> {
+    let (status, counts) = rest.split_once(". ")?;
+    let mut summary = Summary {
+        ok: status == "ok",
+        ..Summary::default()
+    };
+    for part in counts.split(';') {
+        let mut words = part.split_whitespace();
+        let (Some(number), Some(label)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(number) = number.parse() else { continue };
+        match label {
+            "passed" => summary.passed = number,
+            "failed" => summary.failed = number,
+            "ignored" => summary.ignored = number,
+            _ => {}
+        }
+    }
+    Some(summary)
 }
 
 /// Test names from `--list --format terse` output (`name: test`).
@@ -188,12 +255,33 @@ mod tests {
         p.push(b"running 3 tests\ntest tests::a ... ok\ntest tests::b ... FAI");
         p.push(b"LED\ntest tests::c has been running for over 60 seconds\n");
         p.push(b"test tests::d ... \x1b[32mok\x1b[0m\n");
-        let names: Vec<_> = p.finished().iter().cloned().collect();
+        let names: Vec<_> = p.finished().into_iter().collect();
         assert_eq!(names, ["tests::a", "tests::b", "tests::d"]);
+        assert_eq!(p.results()["tests::b"], TestResult::Failed);
         assert!(!p.ran_none());
         let mut empty = TestProgress::default();
         empty.push(b"\nrunning 0 tests\n\ntest result: ok. 0 passed\n");
         assert!(empty.ran_none());
+    }
+
+    #[test]
+    fn reads_the_summary_line() {
+        let mut p = TestProgress::default();
+        p.push(b"running 2 tests\ntest a ... ok\ntest b ... ignored, slow\n\n");
+        p.push(b"test result: \x1b[32mok\x1b[0m. 1 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s\n");
+        assert_eq!(
+            p.summary(),
+            Some(Summary {
+                ok: true,
+                passed: 1,
+                failed: 0,
+                ignored: 1
+            })
+        );
+        assert_eq!(p.results()["b"], TestResult::Ignored);
+        let mut cut = TestProgress::default();
+        cut.push(b"running 2 tests\ntest a ... ok\n");
+        assert_eq!(cut.summary(), None);
     }
 
     #[test]

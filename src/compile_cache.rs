@@ -65,6 +65,7 @@ impl CompileCache {
             executable: None,
             diagnostics,
             has_errors: true,
+            warnings: 0,
         })
     }
 
@@ -104,6 +105,7 @@ mod tests {
             executable: None,
             diagnostics: "error[E0308]: mismatched types\n".into(),
             has_errors: true,
+            warnings: 0,
         }
     }
 

@@ -13,6 +13,7 @@
 //! - [`watch`] is the learner's interactive loop.
 //! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes.
 
+pub mod assembly;
 pub mod capture;
 pub mod cargo;
 pub mod cli;
@@ -21,9 +22,12 @@ pub mod compile_cache;
 pub mod course;
 pub mod exercise;
 pub mod fsutil;
+pub mod grading;
 pub mod manifest;
 pub mod originals;
+pub mod parts;
 pub mod pipeline;
+pub mod reference;
 pub mod report;
 pub mod state;
 pub mod style;
@@ -31,3 +35,4 @@ pub mod supervisor;
 pub mod sync;
 pub mod tamper;
 pub mod watch;
+pub mod wrong_fixes;

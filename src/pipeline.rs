@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::capture::{self, Captured, HeadTail, TestProgress};
+use crate::capture::{self, Captured, HeadTail, TestProgress, TestResult};
 use crate::cargo::{self, BuildEvent, BuildMode, BuildOutput, BuildUnit, CargoError, Lines};
 use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
@@ -34,6 +34,16 @@ pub enum Verdict {
     ClippyFailed,
     /// A `test = true` exercise whose binary ran no test (its tests were removed).
     NoTests,
+    /// Listed tests that never reported a result, or a harness that never finished: the
+    /// process ended early (`process::exit(0)` in the code under test, a crash).
+    Unreported {
+        tests: Vec<String>,
+        ending: String,
+    },
+    /// Tests that were skipped (`#[ignore]`): every test of the exercise must run.
+    Ignored {
+        tests: Vec<String>,
+    },
     /// The file is not a bin of the set's Cargo package (run `backlings sync`).
     NotABin,
     Cancelled,
@@ -54,6 +64,8 @@ impl Verdict {
             Verdict::TimedOut { .. } => "timed_out",
             Verdict::ClippyFailed => "clippy_failed",
             Verdict::NoTests => "no_tests",
+            Verdict::Unreported { .. } => "tests_unreported",
+            Verdict::Ignored { .. } => "tests_ignored",
             Verdict::NotABin => "not_a_bin",
             Verdict::Cancelled => "cancelled",
         }
@@ -84,10 +96,41 @@ impl fmt::Display for Verdict {
             ),
             Verdict::ClippyFailed => f.write_str("clippy failed"),
             Verdict::NoTests => f.write_str("no tests ran (the exercise's tests are missing)"),
+            Verdict::Unreported { tests, ending } => match tests.as_slice() {
+                [] => write!(
+                    f,
+                    "the tests never finished: the process {ending} before the test harness reported its results"
+                ),
+                [one] => write!(
+                    f,
+                    "test `{one}` never finished: the process {ending} before it reported"
+                ),
+                many => write!(
+                    f,
+                    "tests {} never finished: the process {ending} before they reported",
+                    quoted_list(many)
+                ),
+            },
+            Verdict::Ignored { tests } => write!(
+                f,
+                "{} skipped (#[ignore]): every test of the exercise must run",
+                match tests.as_slice() {
+                    [one] => format!("test `{one}` was"),
+                    many => format!("tests {} were", quoted_list(many)),
+                }
+            ),
             Verdict::NotABin => f.write_str("not a bin of the set's Cargo package"),
             Verdict::Cancelled => f.write_str("cancelled"),
         }
     }
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What one run produced.
@@ -100,6 +143,10 @@ pub struct Outcome {
     pub output: String,
     /// Time spent running the binary (the build is shared by a batch and not included).
     pub duration: Duration,
+    /// The tests that reported a failure (for a test exercise).
+    pub failed_tests: Vec<String>,
+    /// Compiler warnings about the exercise's own code.
+    pub warnings: usize,
 }
 
 /// Settings shared by every run of a batch.
@@ -340,6 +387,8 @@ fn execute_untidy(
         verdict: Verdict::NotABin,
         output: String::new(),
         duration: Duration::ZERO,
+        failed_tests: Vec::new(),
+        warnings: 0,
     };
     let Some(unit) = &planned.unit else {
         outcome.output = not_a_bin_message(set, exercise.file(planned.item.variant));
@@ -347,6 +396,7 @@ fn execute_untidy(
     };
     let built = build.units.get(unit).cloned().unwrap_or_default();
     outcome.output = built.diagnostics.clone();
+    outcome.warnings = built.warnings;
     let Some(executable) = built.executable.filter(|_| !built.has_errors) else {
         outcome.verdict = Verdict::CompileError;
         if outcome.output.trim().is_empty() {
@@ -357,11 +407,11 @@ fn execute_untidy(
     let package_dir = exercise
         .package_dir(planned.item.variant)
         .unwrap_or(&set.root);
-    let (verdict, output, duration) =
-        run_binary(&executable, exercise, package_dir, options, cancel);
-    outcome.verdict = verdict;
-    outcome.output.push_str(&output);
-    outcome.duration = duration;
+    let ran = run_binary(&executable, exercise, package_dir, options, cancel);
+    outcome.verdict = ran.verdict;
+    outcome.output.push_str(&ran.output);
+    outcome.duration = ran.duration;
+    outcome.failed_tests = ran.failed_tests;
     outcome
 }
 
@@ -390,14 +440,40 @@ impl Sink for RunSink {
     }
 }
 
+/// What running one binary gave.
+struct Ran {
+    verdict: Verdict,
+    output: String,
+    duration: Duration,
+    failed_tests: Vec<String>,
+}
+
 fn run_binary(
     executable: &Path,
     exercise: &Exercise,
     cwd: &Path,
     options: &Options,
     cancel: &Cancel,
-) -> (Verdict, String, Duration) {
+) -> Ran {
     let timeout = exercise.entry.timeout;
+    let failed_to = |what: String| Ran {
+        verdict: Verdict::ProgramFailed {
+            code: None,
+            signal: None,
+        },
+        output: what,
+        duration: Duration::ZERO,
+        failed_tests: Vec::new(),
+    };
+    // Every test the binary defines must report: list them before running them.
+    let listed = if exercise.entry.test {
+        match list_tests(executable, cwd, cancel) {
+            Ok(listed) => Some(listed),
+            Err(err) => return failed_to(err),
+        }
+    } else {
+        None
+    };
     // Backtraces bury the one line a learner needs (the failed assertion).
     let mut job = Job::new(executable)
         .cwd(cwd)
@@ -412,63 +488,114 @@ fn run_binary(
     };
     let done = match supervisor::run_merged(&job, sink, cancel) {
         Ok(done) => done,
-        Err(err) => {
-            return (
-                Verdict::ProgramFailed {
-                    code: None,
-                    signal: None,
-                },
-                format!("could not start {}: {err}\n", executable.display()),
-                Duration::ZERO,
-            );
-        }
+        Err(err) => return failed_to(format!("could not start {}: {err}\n", executable.display())),
     };
-    let finished_tests = done.stdout.tests.finished().clone();
     let captured: Captured = done.stdout.output.finish();
-    let ran_no_test = exercise.entry.test && done.stdout.tests.ran_none();
-    let verdict = match (done.ending, exercise.entry.test) {
-        (Ending::Exited(0), _) if ran_no_test => Verdict::NoTests,
-        (Ending::Exited(0), _) => Verdict::Passed,
+    let progress = &done.stdout.tests;
+    let failed_tests = progress
+        .results()
+        .iter()
+        .filter(|(_, r)| **r == TestResult::Failed)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let verdict = match (done.ending, listed) {
         (Ending::Cancelled, _) => Verdict::Cancelled,
-        (Ending::TimedOut, test) => Verdict::TimedOut {
+        (Ending::TimedOut, listed) => Verdict::TimedOut {
             secs: timeout.as_secs(),
-            unfinished: if test {
-                unfinished_tests(executable, cwd, &finished_tests)
-            } else {
-                Vec::new()
-            },
+            unfinished: listed
+                .map(|listed| {
+                    let finished = progress.finished();
+                    listed
+                        .into_iter()
+                        .filter(|name| !finished.contains(name))
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
-        (_, true) => Verdict::TestsFailed,
-        (Ending::Exited(code), false) => Verdict::ProgramFailed {
+        (ending, Some(listed)) => judge_tests(ending, &listed, progress),
+        (Ending::Exited(0), None) => Verdict::Passed,
+        (Ending::Exited(code), None) => Verdict::ProgramFailed {
             code: Some(code),
             signal: None,
         },
-        (Ending::Signaled(signal), false) => Verdict::ProgramFailed {
+        (Ending::Signaled(signal), None) => Verdict::ProgramFailed {
             code: None,
             signal: Some(signal),
         },
     };
-    (verdict, captured.text(), done.duration)
+    Ran {
+        verdict,
+        output: captured.text(),
+        duration: done.duration,
+        failed_tests,
+    }
 }
 
-/// Tests listed by the binary that never reported a result.
-fn unfinished_tests(
-    executable: &Path,
-    cwd: &Path,
-    finished: &std::collections::BTreeSet<String>,
-) -> Vec<String> {
+/// The verdict on a test binary that ended by itself: passed only when every listed test
+/// reported ok and the harness closed with the same count.
+fn judge_tests(ending: Ending, listed: &[String], progress: &TestProgress) -> Verdict {
+    let results = progress.results();
+    if listed.is_empty() {
+        return Verdict::NoTests;
+    }
+    if results.values().any(|r| *r == TestResult::Failed) {
+        return Verdict::TestsFailed;
+    }
+    let ignored: Vec<String> = listed
+        .iter()
+        .filter(|name| results.get(*name) == Some(&TestResult::Ignored))
+        .cloned()
+        .collect();
+    if !ignored.is_empty() {
+        return Verdict::Ignored { tests: ignored };
+    }
+    let unreported: Vec<String> = listed
+        .iter()
+        .filter(|name| results.get(*name) != Some(&TestResult::Ok))
+        .cloned()
+        .collect();
+    let closed_normally = progress
+        .summary()
+        .is_some_and(|s| s.ok && s.passed == listed.len() && s.failed == 0 && s.ignored == 0);
+    match ending {
+        Ending::Exited(0) if unreported.is_empty() && closed_normally => Verdict::Passed,
+        Ending::Exited(code) if code != 0 && unreported.is_empty() => Verdict::TestsFailed,
+        ending => Verdict::Unreported {
+            tests: unreported,
+            ending: describe_ending(ending),
+        },
+    }
+}
+
+fn describe_ending(ending: Ending) -> String {
+    match ending {
+        Ending::Exited(code) => format!("exited with status {code}"),
+        Ending::Signaled(signal) => format!("was killed by signal {signal}"),
+        Ending::TimedOut => "ran out of time".into(),
+        Ending::Cancelled => "was cancelled".into(),
+    }
+}
+
+/// The tests a test binary defines (libtest's `--list`).
+fn list_tests(executable: &Path, cwd: &Path, cancel: &Cancel) -> Result<Vec<String>, String> {
     let job = Job::new(executable)
         .args(["--list", "--format", "terse"])
         .cwd(cwd)
-        .timeout(Duration::from_secs(5));
-    let Ok(listing) = supervisor::run_split(&job, Lines::default(), (), &Cancel::new()) else {
-        return Vec::new();
-    };
-    capture::parse_test_list(&listing.stdout.lines.join("\n"))
-        .into_iter()
-        .filter(|name| !finished.contains(name))
-        .collect()
+        .timeout(LIST_TIMEOUT);
+    let listing = supervisor::run_split(&job, Lines::default(), Lines::default(), cancel)
+        .map_err(|err| format!("could not start {}: {err}\n", executable.display()))?;
+    if !listing.ending.success() {
+        return Err(format!(
+            "the test binary could not list its tests ({}):\n{}\n",
+            describe_ending(listing.ending),
+            listing.stderr.lines.join("\n")
+        ));
+    }
+    Ok(capture::parse_test_list(&listing.stdout.lines.join("\n")))
 }
+
+/// Listing tests runs no test code; this only bounds a broken binary.
+const LIST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs a single exercise (or solution): the learner's `run` and watch mode.
 pub fn run_one(
@@ -506,6 +633,85 @@ mod tests {
             "panicked at exercises/00_intro/intro2.rs:57:9:\n"
         );
         assert_eq!(tidy_paths(output, Path::new("/s"), Path::new("/s")), output);
+    }
+
+    fn progress(output: &str) -> TestProgress {
+        let mut progress = TestProgress::default();
+        progress.push(output.as_bytes());
+        progress
+    }
+
+    fn listed(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    const TWO_OK: &str = "running 2 tests\ntest tests::a ... ok\ntest tests::b ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
+
+    #[test]
+    fn every_listed_test_must_report_ok() {
+        let both = listed(&["tests::a", "tests::b"]);
+        assert_eq!(
+            judge_tests(Ending::Exited(0), &both, &progress(TWO_OK)),
+            Verdict::Passed
+        );
+        let early_exit = progress("running 2 tests\ntest tests::a ... ok\n");
+        let verdict = judge_tests(Ending::Exited(0), &both, &early_exit);
+        assert_eq!(
+            verdict.to_string(),
+            "test `tests::b` never finished: the process exited with status 0 before it reported"
+        );
+        assert!(!verdict.passed());
+    }
+
+    #[test]
+    fn a_test_the_listing_has_and_the_run_lacks_is_unreported() {
+        let three = listed(&["tests::a", "tests::b", "tests::c"]);
+        let verdict = judge_tests(Ending::Exited(0), &three, &progress(TWO_OK));
+        assert_eq!(
+            verdict,
+            Verdict::Unreported {
+                tests: listed(&["tests::c"]),
+                ending: "exited with status 0".into()
+            }
+        );
+    }
+
+    #[test]
+    fn ignored_tests_and_missing_summaries_do_not_pass() {
+        let both = listed(&["tests::a", "tests::b"]);
+        let ignored = progress(
+            "running 2 tests\ntest tests::a ... ok\ntest tests::b ... ignored\n\ntest result: ok. 1 passed; 0 failed; 1 ignored;\n",
+        );
+        assert_eq!(
+            judge_tests(Ending::Exited(0), &both, &ignored),
+            Verdict::Ignored {
+                tests: listed(&["tests::b"])
+            }
+        );
+        let no_summary = progress("running 2 tests\ntest tests::a ... ok\ntest tests::b ... ok\n");
+        assert!(matches!(
+            judge_tests(Ending::Exited(0), &both, &no_summary),
+            Verdict::Unreported { ref tests, .. } if tests.is_empty()
+        ));
+        assert_eq!(
+            judge_tests(Ending::Exited(0), &[], &progress("running 0 tests\n")),
+            Verdict::NoTests
+        );
+    }
+
+    #[test]
+    fn failures_and_crashes_are_told_apart() {
+        let both = listed(&["tests::a", "tests::b"]);
+        let failed = progress("running 2 tests\ntest tests::a ... FAILED\ntest tests::b ... ok\n");
+        assert_eq!(
+            judge_tests(Ending::Exited(101), &both, &failed),
+            Verdict::TestsFailed
+        );
+        let crashed = progress("running 2 tests\ntest tests::a ... ok\n");
+        assert_eq!(
+            judge_tests(Ending::Signaled(11), &both, &crashed).to_string(),
+            "test `tests::b` never finished: the process was killed by signal 11 before it reported"
+        );
     }
 
     #[test]

@@ -20,14 +20,31 @@ pub enum Kind {
     Solution,
     /// The set itself: manifest, files, Cargo bins, formatting.
     Set,
+    /// A known wrong fix of an exercise, which the exercise's tests must reject.
+    #[serde(rename = "wrong_fix")]
+    WrongFix,
 }
 
 impl Kind {
+    /// Every kind, in report order.
+    pub const ALL: [Kind; 4] = [Kind::Set, Kind::Exercise, Kind::Solution, Kind::WrongFix];
+
     pub fn suite_name(self) -> &'static str {
         match self {
             Kind::Exercise => "exercises",
             Kind::Solution => "solutions",
             Kind::Set => "set",
+            Kind::WrongFix => "wrong fixes",
+        }
+    }
+
+    /// One entry of the kind, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Exercise => "exercise",
+            Kind::Solution => "solution",
+            Kind::Set => "set",
+            Kind::WrongFix => "wrong fix",
         }
     }
 }
@@ -57,6 +74,9 @@ pub struct Entry {
     #[serde(serialize_with = "as_secs")]
     pub duration: Duration,
     pub output: String,
+    /// What was changed that should not have been (grading): below the marker, in the
+    /// manifest, or code above the marker that would change what the tests check.
+    pub notes: Vec<String>,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -105,11 +125,8 @@ impl Report {
     /// Entries in a stable order: set problems, then exercises and solutions by name order
     /// of arrival.
     pub fn sort(&mut self) {
-        self.entries.sort_by_key(|e| match e.kind {
-            Kind::Set => 0,
-            Kind::Exercise => 1,
-            Kind::Solution => 2,
-        });
+        self.entries
+            .sort_by_key(|e| Kind::ALL.iter().position(|k| *k == e.kind));
     }
 }
 
@@ -124,6 +141,7 @@ pub fn problem(name: &str, path: &str, status: &str, message: String) -> Entry {
         message,
         duration: Duration::ZERO,
         output: String::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -140,6 +158,10 @@ pub fn judge_check(outcome: &Outcome, path: &str) -> Entry {
             "passes as shipped: it must fail until the learner fixes it (or set skip_check_unsolved)"
                 .to_string(),
         ),
+        (Variant::Exercise, Verdict::NoTests) => (
+            false,
+            "has no tests: a test exercise needs at least one #[test] below the marker".to_string(),
+        ),
         (Variant::Exercise, verdict) => (true, format!("fails as shipped: {verdict}")),
         (Variant::Solution, Verdict::Passed) => (true, "passes".to_string()),
         (Variant::Solution, verdict) => (false, format!("solution does not pass: {verdict}")),
@@ -147,10 +169,65 @@ pub fn judge_check(outcome: &Outcome, path: &str) -> Entry {
     entry_from(outcome, path, ok, message)
 }
 
-/// `grade`'s judgement: an exercise passes or it does not.
-pub fn judge_grade(outcome: &Outcome, path: &str) -> Entry {
-    let ok = outcome.verdict.passed();
-    entry_from(outcome, path, ok, outcome.verdict.to_string())
+/// `check`'s judgement of a wrong fix: the exercise's tests must reject it, and it must
+/// build (a wrong fix that does not compile proves nothing about the tests).
+pub fn judge_wrong_fix(outcome: &Outcome, path: &str) -> Entry {
+    let (ok, message) = match &outcome.verdict {
+        Verdict::Passed => (
+            false,
+            "PASSES: the exercise's tests accept this wrong fix; strengthen them".to_string(),
+        ),
+        Verdict::CompileError => (
+            false,
+            "does not compile: a wrong fix must build, so that the tests are what reject it"
+                .to_string(),
+        ),
+        Verdict::NotABin | Verdict::Cancelled | Verdict::NoTests => {
+            (false, format!("could not be tried: {}", outcome.verdict))
+        }
+        Verdict::TestsFailed if !outcome.failed_tests.is_empty() => (
+            true,
+            format!(
+                "rejected by {}",
+                outcome
+                    .failed_tests
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        verdict => (true, format!("rejected: {verdict}")),
+    };
+    let mut entry = entry_from(outcome, path, ok, message);
+    entry.kind = Kind::WrongFix;
+    entry
+}
+
+/// `grade`'s judgement: an exercise passes when the reference's tests all pass against
+/// the learner's code and nothing was tampered with. Notes keep the honest verdict.
+pub fn judge_grade(outcome: &Outcome, path: &str, notes: &[String]) -> Entry {
+    if notes.is_empty() {
+        return entry_from(
+            outcome,
+            path,
+            outcome.verdict.passed(),
+            outcome.verdict.to_string(),
+        );
+    }
+    let mut entry = entry_from(
+        outcome,
+        path,
+        false,
+        format!(
+            "tampered: {}; against the reference's tests: {}",
+            notes.join("; "),
+            outcome.verdict
+        ),
+    );
+    entry.status = "tampered".into();
+    entry.notes = notes.to_vec();
+    entry
 }
 
 fn entry_from(outcome: &Outcome, path: &str, ok: bool, message: String) -> Entry {
@@ -163,6 +240,7 @@ fn entry_from(outcome: &Outcome, path: &str, ok: bool, message: String) -> Entry
         message,
         duration: outcome.duration,
         output: cap_output(&crate::style::plain(&outcome.output)),
+        notes: Vec::new(),
     }
 }
 
@@ -216,7 +294,7 @@ pub fn to_junit(report: &Report) -> Result<String, quick_junit::SerializeError> 
     use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
     let mut junit = quick_junit::Report::new(format!("backlings {}", report.command));
     junit.set_time(report.duration);
-    for kind in [Kind::Set, Kind::Exercise, Kind::Solution] {
+    for kind in Kind::ALL {
         let entries: Vec<&Entry> = report.entries.iter().filter(|e| e.kind == kind).collect();
         if entries.is_empty() {
             continue;
@@ -259,15 +337,15 @@ pub fn to_human_summary(report: &Report) -> String {
         for entry in &problems {
             let _ = writeln!(
                 out,
-                "  {:9} {:name_width$}  {}",
+                "  {:11} {:name_width$}  {}",
                 entry.kind.suite_name(),
                 entry.name,
                 entry.message
             );
         }
     }
-    let _ = writeln!(out, "\n  {:9} {:>5} {:>9}", "", "ok", "problems");
-    for kind in [Kind::Set, Kind::Exercise, Kind::Solution] {
+    let _ = writeln!(out, "\n  {:11} {:>5} {:>9}", "", "ok", "problems");
+    for kind in Kind::ALL {
         let entries: Vec<&Entry> = report.entries.iter().filter(|e| e.kind == kind).collect();
         if entries.is_empty() {
             continue;
@@ -275,7 +353,7 @@ pub fn to_human_summary(report: &Report) -> String {
         let ok = entries.iter().filter(|e| e.ok).count();
         let _ = writeln!(
             out,
-            "  {:9} {ok:>5} {:>9}",
+            "  {:11} {ok:>5} {:>9}",
             kind.suite_name(),
             entries.len() - ok
         );
@@ -305,6 +383,8 @@ mod tests {
             verdict,
             output: "out".into(),
             duration: Duration::from_millis(1500),
+            failed_tests: vec!["tests::a".into()],
+            warnings: 0,
         }
     }
 
@@ -318,6 +398,33 @@ mod tests {
         assert!(!bad.ok);
         assert_eq!(bad.status, "compile_error");
         assert_eq!(bad.message, "solution does not pass: compile error");
+    }
+
+    #[test]
+    fn wrong_fixes_must_build_and_be_rejected() {
+        let p = "wrong/sql1/concat.rs";
+        let rejected = judge_wrong_fix(&outcome(Variant::Exercise, Verdict::TestsFailed), p);
+        assert!(rejected.ok);
+        assert_eq!(rejected.kind, Kind::WrongFix);
+        assert_eq!(rejected.message, "rejected by `tests::a`");
+        assert!(!judge_wrong_fix(&outcome(Variant::Exercise, Verdict::Passed), p).ok);
+        assert!(!judge_wrong_fix(&outcome(Variant::Exercise, Verdict::CompileError), p).ok);
+    }
+
+    #[test]
+    fn a_tampered_entry_keeps_its_honest_verdict() {
+        let p = "exercises/sql1.rs";
+        let passed = outcome(Variant::Exercise, Verdict::Passed);
+        assert!(judge_grade(&passed, p, &[]).ok);
+        let notes = vec!["defines `assert_eq!`".to_string()];
+        let tampered = judge_grade(&passed, p, &notes);
+        assert!(!tampered.ok);
+        assert_eq!(tampered.status, "tampered");
+        assert_eq!(
+            tampered.message,
+            "tampered: defines `assert_eq!`; against the reference's tests: passed"
+        );
+        assert_eq!(tampered.notes, notes);
     }
 
     #[test]

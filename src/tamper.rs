@@ -1,106 +1,391 @@
-//! Tamper detection for `grade --against`: the test code of an exercise file, normalized
-//! so that formatting and comments do not count as changes.
+//! Code in the learner's part that would change what the tests check: a macro named like
+//! a standard assertion (textual macro scope reaches the tests below), tests of its own,
+//! code switched on `cfg(test)`, crate attributes, and items that shadow the standard
+//! prelude the tests rely on. Parsed with `syn`, so spacing and nesting cannot hide them.
+//!
+//! Each finding is reported, and the top-level item holding it is cut out of the text
+//! that is graded, so the reference tests run with the standard macros.
 
-/// The `#[cfg(test)]` part of a file (from the attribute to the end of its item), plus
-/// every `#[test]` function outside it, with whitespace and `//` comments removed.
-pub fn test_code(source: &str) -> String {
-    let stripped = strip_line_comments(source);
-    let mut pieces = Vec::new();
-    let mut rest = stripped.as_str();
-    while let Some(start) = next_test_attr(rest) {
-        let item = &rest[start..];
-        let end = item_end(item);
-        pieces.push(&item[..end]);
-        rest = &item[end..];
-    }
-    pieces
-        .concat()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+use std::ops::Range;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use crate::parts;
+
+/// Standard-library macros: a learner's macro or import of one of these names would take
+/// its place in the tests.
+const STD_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "assert_matches",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "debug_assert_matches",
+    "panic",
+    "unreachable",
+    "unimplemented",
+    "todo",
+    "matches",
+    "vec",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "dbg",
+    "cfg",
+    "concat",
+    "stringify",
+    "include",
+    "include_str",
+    "include_bytes",
+    "env",
+    "option_env",
+    "line",
+    "column",
+    "file",
+    "module_path",
+    "compile_error",
+    "thread_local",
+];
+
+/// Names of the standard prelude that the tests use unqualified.
+const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Default",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "AsRef",
+    "AsMut",
+    "Iterator",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Extend",
+    "FromIterator",
+    "drop",
+];
+
+/// Crate attributes that only tune lints or docs; anything else is reported.
+const HARMLESS_CRATE_ATTRIBUTES: &[&str] = &["allow", "warn", "deny", "forbid", "expect", "doc"];
+
+/// What the inspection of a learner's part found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// One short sentence per finding (`defines assert_eq!`).
+    pub findings: Vec<String>,
+    /// The learner's part with each offending top-level item blanked out (line numbers
+    /// are kept, so compiler messages still point at the learner's lines).
+    pub graded_text: String,
 }
 
-fn next_test_attr(text: &str) -> Option<usize> {
-    ["#[cfg(test)]", "#[test]"]
-        .iter()
-        .filter_map(|attr| text.find(attr))
-        .min()
+/// Inspects the learner's part of an exercise. Findings in `shipped` (what the reference's
+/// own learner part already does, such as an import of `std::fmt::Result`) do not count.
+pub fn inspect_against(learner: &str, shipped: &str) -> Inspection {
+    let allowed = inspect(shipped).findings;
+    let mut inspection = inspect_allowing(learner, &allowed);
+    inspection.findings.retain(|f| !allowed.contains(f));
+    inspection
 }
 
-/// Length of the attribute plus the item it decorates: up to the matching close brace
-/// of the item's first block (or its `;`).
-fn item_end(item: &str) -> usize {
-    let mut depth = 0usize;
-    for (index, c) in item.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return index + 1;
-                }
-            }
-            ';' if depth == 0 && index > 0 && !item[..index].ends_with(']') => return index + 1,
-            _ => {}
+/// Inspects the learner's part of an exercise.
+pub fn inspect(learner: &str) -> Inspection {
+    inspect_allowing(learner, &[])
+}
+
+fn inspect_allowing(learner: &str, allowed: &[String]) -> Inspection {
+    let Ok(file) = syn::parse_file(learner) else {
+        // It does not parse: the build will say why, and there is nothing to cut.
+        return Inspection {
+            findings: Vec::new(),
+            graded_text: learner.to_string(),
+        };
+    };
+    let mut findings = Vec::new();
+    let mut cut: Vec<Range<usize>> = Vec::new();
+    for attr in &file.attrs {
+        let name = path_text(attr.path());
+        let finding = format!("sets the crate attribute `#![{name}]`");
+        if !HARMLESS_CRATE_ATTRIBUTES.contains(&name.as_str()) && !allowed.contains(&finding) {
+            findings.push(finding);
         }
     }
-    item.len()
+    for item in &file.items {
+        let mut finder = Finder::default();
+        finder.visit_item(item);
+        finder.top_level_name(item);
+        finder.findings.retain(|f| !allowed.contains(f));
+        if finder.findings.is_empty() {
+            continue;
+        }
+        findings.append(&mut finder.findings);
+        if let Some(range) = span_range(learner, item.span()) {
+            cut.push(range);
+        }
+    }
+    findings.dedup();
+    Inspection {
+        findings,
+        graded_text: blank_out(learner, &cut),
+    }
 }
 
-fn strip_line_comments(source: &str) -> String {
-    source
-        .lines()
-        .map(|line| match line.find("//") {
-            // A `//` inside a string literal is rare in test code; a quote before it
-            // means we keep the line whole rather than cut a string.
-            Some(at) if !line[..at].contains('"') => &line[..at],
-            _ => line,
-        })
+#[derive(Default)]
+struct Finder {
+    findings: Vec<String>,
+}
+
+impl Finder {
+    fn note(&mut self, finding: String) {
+        if !self.findings.contains(&finding) {
+            self.findings.push(finding);
+        }
+    }
+
+    /// A top-level item named like a prelude item shadows it in `use super::*` tests.
+    fn top_level_name(&mut self, item: &syn::Item) {
+        let ident = match item {
+            syn::Item::Struct(i) => Some(&i.ident),
+            syn::Item::Enum(i) => Some(&i.ident),
+            syn::Item::Type(i) => Some(&i.ident),
+            syn::Item::Trait(i) => Some(&i.ident),
+            syn::Item::Fn(i) => Some(&i.sig.ident),
+            syn::Item::Const(i) => Some(&i.ident),
+            syn::Item::Static(i) => Some(&i.ident),
+            syn::Item::Union(i) => Some(&i.ident),
+            syn::Item::Mod(i) => Some(&i.ident),
+            _ => None,
+        };
+        if let Some(ident) = ident
+            && PRELUDE.contains(&ident.to_string().as_str())
+        {
+            self.note(format!(
+                "defines `{ident}`, which would replace the standard one in the tests"
+            ));
+        }
+    }
+
+    fn check_attributes(&mut self, attrs: &[syn::Attribute]) {
+        for attr in attrs {
+            if parts::is_test_attribute(attr) {
+                self.note("declares a test of its own above the marker".into());
+            }
+            let name = path_text(attr.path());
+            if (name == "cfg" || name == "cfg_attr")
+                && let syn::Meta::List(list) = &attr.meta
+                && mentions_test(&list.tokens)
+            {
+                self.note(format!(
+                    "switches code on `{name}(test)`: it would behave differently under test"
+                ));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder {
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        self.check_attributes(std::slice::from_ref(attr));
+    }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if let Some(ident) = &item.ident
+            && STD_MACROS.contains(&ident.to_string().as_str())
+        {
+            self.note(format!(
+                "defines `{ident}!`, which would replace the standard one in the tests"
+            ));
+        }
+        visit::visit_item_macro(self, item);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if mac.path.is_ident("cfg") && mentions_test(&mac.tokens) {
+            self.note("checks `cfg!(test)`: it would behave differently under test".into());
+        }
+        visit::visit_macro(self, mac);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if item.ident == "tests" {
+            self.note("declares a `tests` module above the marker".into());
+        }
+        visit::visit_item_mod(self, item);
+    }
+
+    fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
+        let imported = match tree {
+            syn::UseTree::Name(name) => Some(&name.ident),
+            syn::UseTree::Rename(rename) => Some(&rename.rename),
+            _ => None,
+        };
+        if let Some(ident) = imported {
+            let name = ident.to_string();
+            if STD_MACROS.contains(&name.as_str()) || PRELUDE.contains(&name.as_str()) {
+                self.note(format!(
+                    "imports something named `{name}`, which would replace the standard one in the tests"
+                ));
+            }
+        }
+        visit::visit_use_tree(self, tree);
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("::")
+}
+
+/// Whether `test` appears anywhere in a `cfg` predicate, however nested or spaced.
+fn mentions_test(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == "test",
+        TokenTree::Group(group) => mentions_test(&group.stream()),
+        _ => false,
+    })
+}
+
+fn span_range(text: &str, span: proc_macro2::Span) -> Option<Range<usize>> {
+    let start = parts::byte_offset(text, span.start())?;
+    let end = parts::byte_offset(text, span.end())?;
+    (start <= end).then_some(start..end)
+}
+
+/// `text` with every character in `ranges` but newlines replaced by spaces.
+fn blank_out(text: &str, ranges: &[Range<usize>]) -> String {
+    text.char_indices()
+        .map(|(index, c)| {
+            if c != '\n' && ranges.iter().any(|r| r.contains(&index)) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ORIGINAL: &str = "fn add(a: i32, b: i32) -> i32 {\n    a - b // TODO\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn adds() {\n        assert_eq!(add(1, 2), 3);\n    }\n}\n";
-
-    #[test]
-    fn fixing_the_code_is_not_tampering() {
-        let fixed = ORIGINAL.replace("a - b // TODO", "a + b");
-        assert_eq!(test_code(ORIGINAL), test_code(&fixed));
+    fn findings(text: &str) -> Vec<String> {
+        inspect(text).findings
     }
 
     #[test]
-    fn reformatting_tests_is_not_tampering() {
-        let reformatted = ORIGINAL.replace(
-            "assert_eq!(add(1, 2), 3);",
-            "assert_eq!(add(1,2),3); // still",
-        );
-        assert_eq!(test_code(ORIGINAL), test_code(&reformatted));
+    fn honest_code_has_no_findings() {
+        let text = "#![allow(dead_code)]\nuse std::collections::HashMap;\n\nfn add(a: i32, b: i32) -> i32 {\n    assert!(a >= 0, \"positive\");\n    a + b\n}\n\nmacro_rules! my_helper {\n    () => {};\n}\n";
+        assert_eq!(findings(text), Vec::<String>::new());
+        assert_eq!(inspect(text).graded_text, text);
     }
 
     #[test]
-    fn changing_an_assertion_is_tampering() {
-        let weakened = ORIGINAL.replace("assert_eq!(add(1, 2), 3);", "assert!(true);");
-        assert_ne!(test_code(ORIGINAL), test_code(&weakened));
-    }
-
-    #[test]
-    fn deleting_the_test_module_is_tampering() {
-        let gone = ORIGINAL.split("#[cfg(test)]").next().unwrap().to_string();
-        assert_ne!(test_code(ORIGINAL), test_code(&gone));
-    }
-
-    #[test]
-    fn free_test_functions_count() {
-        let a = "fn f() {}\n#[test]\nfn t() { assert!(f() == ()); }\nfn g() {}\n";
-        let b = a.replace("f() == ()", "true");
-        assert_ne!(test_code(a), test_code(&b));
+    fn a_shadowed_assertion_is_found_and_cut() {
+        let text =
+            "fn f() {}\n\nmacro_rules! assert_eq {\n    ($($t:tt)*) => {};\n}\n\nfn g() {}\n";
+        let inspection = inspect(text);
         assert_eq!(
-            test_code(a),
-            test_code(&a.replace("fn g() {}", "fn g() { 1; }"))
+            inspection.findings,
+            ["defines `assert_eq!`, which would replace the standard one in the tests"]
+        );
+        assert!(!inspection.graded_text.contains("macro_rules"));
+        assert!(inspection.graded_text.contains("fn f() {}"));
+        assert!(inspection.graded_text.contains("fn g() {}"));
+        assert_eq!(inspection.graded_text.lines().count(), text.lines().count());
+    }
+
+    #[test]
+    fn nested_and_imported_macros_are_found() {
+        let nested = "#[macro_use]\nmod sneaky {\n    macro_rules! assert {\n        ($($t:tt)*) => {};\n    }\n}\n";
+        assert_eq!(findings(nested).len(), 1, "{:?}", findings(nested));
+        let imported = "mod m { macro_rules! yes { ($($t:tt)*) => {} } pub(crate) use yes; }\nuse m::yes as assert;\n";
+        assert_eq!(findings(imported).len(), 1, "{:?}", findings(imported));
+    }
+
+    #[test]
+    fn cfg_test_in_any_spelling_is_found() {
+        for text in [
+            "#[cfg(test)]\nfn f() {}\n",
+            "#[cfg( test )]\nfn f() {}\n",
+            "#[cfg(any(test))]\nfn f() {}\n",
+            "#[cfg(not(test))]\nfn f() {}\n",
+            "#[cfg_attr(test, allow(unused))]\nfn f() {}\n",
+            "fn f() -> bool {\n    if cfg!(test) { return true; }\n    false\n}\n",
+            "fn f() {\n    #[cfg(all(unix, test))]\n    let _x = 1;\n}\n",
+        ] {
+            assert_eq!(findings(text).len(), 1, "{text}: {:?}", findings(text));
+        }
+    }
+
+    #[test]
+    fn tests_of_its_own_are_found() {
+        assert!(!findings("#[test]\nfn t() {}\n").is_empty());
+        assert!(!findings("mod tests {}\n").is_empty());
+        assert!(!findings("#[tokio::test]\nasync fn t() {}\n").is_empty());
+    }
+
+    #[test]
+    fn crate_attributes_and_prelude_shadows_are_found() {
+        assert_eq!(findings("#![no_implicit_prelude]\n").len(), 1);
+        assert_eq!(findings("struct Vec;\n").len(), 1);
+        assert_eq!(findings("use std::io::Result;\n").len(), 1);
+        assert_eq!(findings("enum Option { Some, None }\n").len(), 1);
+    }
+
+    #[test]
+    fn what_the_reference_ships_is_not_a_finding() {
+        let shipped = "use std::fmt::Result;\nfn f() {}\n";
+        let learner = "use std::fmt::Result;\nfn f() { g() }\nstruct Vec;\n";
+        let inspection = inspect_against(learner, shipped);
+        assert_eq!(inspection.findings.len(), 1, "{:?}", inspection.findings);
+        assert!(inspection.graded_text.starts_with("use std::fmt::Result;"));
+    }
+
+    #[test]
+    fn unparsable_code_is_left_to_the_compiler() {
+        let text = "fn f( {\n";
+        assert_eq!(
+            inspect(text),
+            Inspection {
+                findings: vec![],
+                graded_text: text.into()
+            }
         );
     }
 }

@@ -174,10 +174,12 @@ fn a_directory_that_is_not_a_set_is_exit_2() {
 
 #[test]
 fn grade_reports_what_passes_without_touching_progress() {
+    let original = Fixture::new(&[Ex::new("a1", &failing()), Ex::new("b1", &failing())]);
     let set = Fixture::new(&[Ex::new("a1", PASSING), Ex::new("b1", &failing())]);
     let output = set
         .cmd()
-        .args(["grade", "--format", "json"])
+        .args(["grade", "--format", "json", "--against"])
+        .arg(original.root())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -189,7 +191,8 @@ fn grade_reports_what_passes_without_touching_progress() {
         .assert()
         .stdout(predicate::str::contains("0/2 done"));
     set.cmd()
-        .args(["grade", "--update-progress"])
+        .args(["grade", "--update-progress", "--against"])
+        .arg(original.root())
         .assert()
         .code(1);
     set.cmd()
@@ -223,18 +226,22 @@ fn grade_against_the_original_flags_edited_tests() {
     assert_eq!(json["entries"][1]["ok"], false);
 }
 
-const BROKEN: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+fn broken() -> String {
+    PASSING.replace("    42\n}", "    let x: u32 = \"no\";\n    x\n}")
+}
 
 #[test]
 fn every_compile_error_is_reached_in_check_and_grade() {
     // Several broken bins: cargo must not stop at the first one.
-    let set = Fixture::new(&[
-        Ex::new("broken1", BROKEN).solution(PASSING),
-        Ex::new("broken2", BROKEN).solution(PASSING),
-        Ex::new("broken3", BROKEN).solution(PASSING),
+    let exercises = [
+        Ex::new("broken1", &broken()).solution(PASSING),
+        Ex::new("broken2", &broken()).solution(PASSING),
+        Ex::new("broken3", &broken()).solution(PASSING),
         Ex::new("fine1", &failing()).solution(PASSING),
         Ex::new("good1", PASSING).solution(PASSING),
-    ]);
+    ];
+    let set = Fixture::new(&exercises);
+    let reference = Fixture::new(&exercises);
     let (code, json) = check_json(&set, &[]);
     assert_eq!(
         problems(&json),
@@ -242,10 +249,11 @@ fn every_compile_error_is_reached_in_check_and_grade() {
         "{json:#}"
     );
     assert_eq!(code, Some(1));
-    // grade builds only the exercises (half the bins): the stop-at-error path.
+    // grade builds only the exercises: the keep-going path in its own workspace.
     let output = set
         .cmd()
-        .args(["grade", "--format", "json"])
+        .args(["grade", "--format", "json", "--against"])
+        .arg(reference.root())
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

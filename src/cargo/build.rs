@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use super::messages::{Message, parse_messages};
-use super::{CargoError, Lines, cargo_program};
+use super::{CargoError, Lines, cargo_job};
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
 /// How a bin is built: as its test harness, or as the plain program.
@@ -31,6 +31,8 @@ pub struct UnitResult {
     /// Rendered compiler diagnostics (errors and warnings), with ANSI colours.
     pub diagnostics: String,
     pub has_errors: bool,
+    /// Compiler warnings about the unit's own code.
+    pub warnings: usize,
 }
 
 impl UnitResult {
@@ -182,7 +184,7 @@ fn build_job(manifest: &Path, strategy: Strategy, batch: &[&BuildUnit], color: b
     } else {
         "--message-format=json"
     };
-    let mut job = Job::new(cargo_program());
+    let mut job = cargo_job(manifest);
     job = match strategy {
         Strategy::KeepGoing => job.args(["build", "--keep-going"]),
         Strategy::AllTests => job.args(["build", "--tests", "--keep-going"]),
@@ -235,6 +237,7 @@ fn collect_units(
                 } if target == &unit.bin => {
                     result.diagnostics.push_str(rendered);
                     result.has_errors |= level == "error";
+                    result.warnings += usize::from(level == "warning" && !is_tally(rendered));
                 }
                 _ => {}
             }
@@ -243,6 +246,13 @@ fn collect_units(
         output.units.insert((*unit).clone(), result);
     }
     reached
+}
+
+/// rustc's closing "N warnings emitted" line, which is not a warning of its own.
+fn is_tally(rendered: &str) -> bool {
+    let text = rendered.trim();
+    text.starts_with("warning: ")
+        && (text.ends_with(" warning emitted") || text.ends_with(" warnings emitted"))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::build::BuildUnit;
 use super::messages::{Message, parse_messages};
-use super::{CargoError, Lines, cargo_program};
-use crate::supervisor::{self, Cancel, Ending, Job};
+use super::{CargoError, Lines, cargo_job};
+use crate::supervisor::{self, Cancel, Ending};
 
 /// Runs clippy with `-D warnings` on `bins`; returns the diagnostics of each bin that fails.
 pub fn clippy(
@@ -20,7 +20,7 @@ pub fn clippy(
     } else {
         "--message-format=json"
     };
-    let mut job = Job::new(cargo_program())
+    let mut job = cargo_job(manifest)
         .args(["clippy", "--profile", "test", "--keep-going", format])
         .arg("--manifest-path")
         .arg(manifest);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{CargoError, Lines, cargo_program};
+use super::{CargoError, Lines, cargo_job};
 use crate::supervisor::{self, Cancel, Collect, Job};
 
 /// One bin target of a package in the set's workspace.
@@ -80,7 +80,7 @@ pub fn parse_metadata(json: &[u8]) -> Result<Metadata, serde_json::Error> {
 
 /// Runs `cargo metadata` for the workspace containing `manifest`.
 pub fn metadata(manifest: &Path) -> Result<Metadata, CargoError> {
-    let job = Job::new(cargo_program())
+    let job = cargo_job(manifest)
         .args([
             "metadata",
             "--no-deps",
@@ -110,7 +110,7 @@ pub fn compile_steps(manifest: &Path, package: &str) -> Option<usize> {
         .iter()
         .find_map(|l| l.strip_prefix("host: "))?
         .to_string();
-    let job = Job::new(cargo_program())
+    let job = cargo_job(manifest)
         .args([
             "metadata",
             "--format-version",

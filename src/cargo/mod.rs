@@ -7,14 +7,14 @@ mod clippy;
 mod messages;
 mod metadata;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use build::{BuildEvent, BuildMode, BuildOutput, BuildUnit, UnitResult, build};
 pub use clippy::clippy;
 pub use messages::{Message, parse_messages};
 pub use metadata::{BinTarget, Metadata, compile_steps, metadata, parse_metadata};
 
-use crate::supervisor::Sink;
+use crate::supervisor::{Job, Sink};
 
 /// Error from running cargo itself (not a compile error in an exercise).
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,17 @@ pub(crate) fn cargo_program() -> PathBuf {
     std::env::var_os("CARGO")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
+/// A cargo invocation for the package at `manifest`, run from the manifest's directory so
+/// that cargo reads that workspace's configuration, not that of wherever backlings was
+/// started.
+pub(crate) fn cargo_job(manifest: &Path) -> Job {
+    let job = Job::new(cargo_program());
+    match manifest.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => job.cwd(dir),
+        _ => job,
+    }
 }
 
 /// A sink splitting a stream into lines.

@@ -9,13 +9,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use super::reporting::{self, ReportArgs};
+use super::reporting::{self, Group, ReportArgs};
 use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
-use crate::pipeline::{Item, Variant};
+use crate::pipeline::{self, Item, Variant};
 use crate::report::{self, Entry, Report};
 use crate::supervisor::{self, Cancel, Job};
-use crate::{cargo, sync};
+use crate::{cargo, parts, sync, wrong_fixes};
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
@@ -24,6 +24,9 @@ pub struct CheckArgs {
     /// Do not report exercises that have no solution.
     #[arg(long)]
     pub allow_missing_solutions: bool,
+    /// Accept solutions that build with compiler warnings.
+    #[arg(long)]
+    pub allow_warnings: bool,
 }
 
 pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -34,6 +37,7 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .entries
         .extend(file_problems(&set, args.allow_missing_solutions));
     report.entries.extend(bin_problems(&set)?);
+    report.entries.extend(tests_problems(&set));
 
     let mut items = Vec::new();
     for (index, exercise) in set.exercises.iter().enumerate() {
@@ -50,16 +54,106 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             });
         }
     }
-    report.entries.extend(reporting::run_items(
-        &set,
-        &items,
-        &args.report,
-        report::judge_check,
-    )?);
+    let wrong = wrong_fixes::find(&set);
+    report.entries.extend(wrong.problems);
+    let assembled = wrong_fixes::assemble(&set, &wrong.pieces)?;
+    let judge_set = |outcome: &pipeline::Outcome| {
+        let entry = report::judge_check(outcome, &reporting::outcome_path(&set, outcome));
+        with_warnings(entry, outcome, args.allow_warnings)
+    };
+    let judge_wrong = |outcome: &pipeline::Outcome| {
+        let path = wrong.paths.get(&outcome.name).cloned().unwrap_or_default();
+        let mut entry = report::judge_wrong_fix(outcome, &path);
+        entry.name = wrong
+            .labels
+            .get(&outcome.name)
+            .cloned()
+            .unwrap_or(entry.name);
+        entry
+    };
+    let mut groups = vec![Group {
+        set: &set,
+        items,
+        judge: &judge_set,
+    }];
+    if let Some(assembled) = &assembled {
+        groups.push(Group {
+            set: &assembled.set,
+            items: pipeline::all_exercises(&assembled.set),
+            judge: &judge_wrong,
+        });
+    }
+    report
+        .entries
+        .extend(reporting::run_groups(&groups, &args.report)?);
     report.entries.extend(format_problems(&set)?);
     report.duration = started.elapsed();
     report.sort();
     reporting::finish(&report, &args.report)
+}
+
+/// A passing solution that builds with warnings is a problem unless allowed.
+fn with_warnings(mut entry: Entry, outcome: &pipeline::Outcome, allow: bool) -> Entry {
+    if allow || outcome.variant != Variant::Solution || !entry.ok || outcome.warnings == 0 {
+        return entry;
+    }
+    entry.ok = false;
+    entry.status = "warnings".into();
+    entry.message = format!(
+        "passes, but builds with {} compiler warning(s): solutions must build cleanly (--allow-warnings to accept)",
+        outcome.warnings
+    );
+    entry
+}
+
+/// Exercises whose tests grading could not protect: no marker (and no `#[cfg(test)]`
+/// module), no test at all, or a solution whose tests differ from the exercise's.
+fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
+    let mut problems = Vec::new();
+    for exercise in &set.exercises {
+        let path = exercise.rel_path();
+        let Ok(text) = std::fs::read_to_string(&exercise.path) else {
+            continue;
+        };
+        let Some(parts) = parts::split(&text) else {
+            if exercise.entry.test {
+                problems.push(report::problem(
+                    exercise.name(),
+                    &path,
+                    "no_marker",
+                    format!(
+                        "{path} has no line `{}` above its tests: grading cannot tell the learner's part from the tests; add it",
+                        parts::MARKER
+                    ),
+                ));
+            }
+            continue;
+        };
+        if exercise.entry.test && parts::count_tests(parts.tests) == 0 {
+            problems.push(report::problem(
+                exercise.name(),
+                &path,
+                "no_tests",
+                format!("{path} has no #[test] below its marker, but info.toml says `test = true`"),
+            ));
+        }
+        let solution_path = exercise.entry.solution_path();
+        if let Ok(solution) = std::fs::read_to_string(&exercise.solution) {
+            let same = parts::split(&solution)
+                .is_some_and(|solution| parts::same_tests(solution.tests, parts.tests));
+            if !same {
+                problems.push(report::problem(
+                    exercise.name(),
+                    &solution_path,
+                    "solution_tests_differ",
+                    format!(
+                        "the tests of {solution_path} differ from those of {path}: a solution must pass the very tests the learner gets"
+                    ),
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Listed files that are missing, `.rs` files nobody listed, exercises without solutions.

@@ -1,54 +1,88 @@
-//! `backlings grade`: which exercises of a learner's workspace pass as they stand, and
-//! (with `--against`) which had their tests edited.
+//! `backlings grade`: which exercises of a learner's workspace pass against a reference
+//! set's tests, and what was tampered with. See [`crate::grading`] for the rule.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 
-use super::reporting::{self, ReportArgs};
-use crate::commands::open_set;
-use crate::exercise::{self, ExerciseSet};
+use super::reporting::{self, Group, ReportArgs};
+use crate::assembly;
+use crate::course::BUNDLED_MARKER;
+use crate::exercise;
+use crate::grading;
 use crate::pipeline;
-use crate::report::{self, Entry, Report};
+use crate::reference::{self, Reference};
+use crate::report::{self, Report};
 use crate::state::StateStore;
-use crate::tamper;
 
 #[derive(Debug, Clone, Args)]
 pub struct GradeArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// The original set: exercises whose tests differ from it are reported as tampered.
+    /// The reference set (a directory with info.toml) whose tests, manifest and Cargo
+    /// package grading uses. Default: for a workspace written by `backlings init`, the
+    /// course bundled in this backlings.
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
     /// Mark the exercises that pass as done in the learner's progress.
     #[arg(long)]
     pub update_progress: bool,
+    /// Grade only these exercises (default: every exercise of the reference).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
 pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    // Grading reads the workspace as it stands: nothing is written into it unless asked.
-    let set = &open_set(start)?;
-    let original = match &args.against {
-        Some(dir) => Some(
-            ExerciseSet::load(&exercise::find_root(&start.join(dir))?)
-                .with_context(|| format!("loading the original set at {}", dir.display()))?,
-        ),
-        None => None,
-    };
-    let items = pipeline::all_exercises(set);
-    let mut report = Report::new("grade");
-    report.entries = reporting::run_items(set, &items, &args.report, report::judge_grade)?;
-    if let Some(original) = &original {
-        mark_tampered(set, original, &mut report.entries);
+    let root = exercise::find_root(start)?;
+    let reference = reference_for(&root, args.against.as_deref())?;
+    eprintln!("Grading {} against {}", root.display(), reference.origin);
+    // Grading reads the workspace: nothing is written into it unless asked.
+    let workspace = grading::read_workspace(&root, &reference);
+    let mut plan = grading::plan(&reference, &workspace);
+    if !args.names.is_empty() {
+        for name in &args.names {
+            if !reference.manifest.exercises.iter().any(|e| &e.name == name) {
+                bail!("the reference has no exercise named `{name}`");
+            }
+        }
+        plan.retain(|name| args.names.iter().any(|n| n == name));
     }
+    let (work, target) = assembly::grading_dirs(&reference.package);
+    let assembled = assembly::assemble(&work, &target, &reference.package, &plan.pieces)?;
+    let set = &assembled.set;
+    let judge = |outcome: &pipeline::Outcome| {
+        let notes = plan.notes.get(&outcome.name).map_or(&[][..], Vec::as_slice);
+        let path = set
+            .find(&outcome.name)
+            .map(|i| set.exercises[i].rel_path())
+            .unwrap_or_default();
+        report::judge_grade(outcome, &path, notes)
+    };
+    let mut report = Report::new("grade");
+    report.entries = reporting::run_groups(
+        &[Group {
+            set,
+            items: pipeline::all_exercises(set),
+            judge: &judge,
+        }],
+        &args.report,
+    )?;
+    report.entries.extend(plan.entries);
+    report.sort();
     report.duration = started.elapsed();
     if args.update_progress {
-        let store = StateStore::new(&set.data_dir());
-        let (mut progress, _) = store.load(set.names());
+        let store = StateStore::new(&exercise::data_dir(&root));
+        let names: Vec<&str> = reference
+            .manifest
+            .exercises
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        let (mut progress, _) = store.load(names.iter().copied());
         for entry in report.entries.iter().filter(|e| e.ok) {
             progress.mark_done(&entry.name);
         }
@@ -59,28 +93,51 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     reporting::finish(&report, &args.report)
 }
 
-/// Marks passing entries whose tests differ from the original set's as tampered.
-fn mark_tampered(set: &ExerciseSet, original: &ExerciseSet, entries: &mut [Entry]) {
-    for entry in entries.iter_mut() {
-        let (Some(mine), Some(theirs)) = (
-            set.find(&entry.name).map(|i| &set.exercises[i]),
-            original.find(&entry.name).map(|i| &original.exercises[i]),
-        ) else {
-            continue;
-        };
-        let (Ok(mine), Ok(theirs)) = (
-            std::fs::read_to_string(&mine.path),
-            std::fs::read_to_string(&theirs.path),
-        ) else {
-            continue;
-        };
-        if tamper::test_code(&mine) != tamper::test_code(&theirs) {
-            entry.ok = false;
-            entry.status = "tampered".into();
-            entry.message = format!(
-                "tampered: the tests differ from the original ({})",
-                entry.message
-            );
-        }
+/// The reference to grade the workspace at `root` against. `against` is relative to the
+/// current directory, as users expect of a path argument.
+fn reference_for(root: &Path, against: Option<&Path>) -> anyhow::Result<Reference> {
+    let Some(against) = against else {
+        return bundled_reference_for(root);
+    };
+    let dir = std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(against);
+    let dir = std::fs::canonicalize(&dir).map_err(|err| {
+        anyhow::anyhow!(
+            "--against {}: {err}; give the directory of the reference set (the one holding its info.toml)",
+            against.display()
+        )
+    })?;
+    if !dir.is_dir() {
+        bail!(
+            "--against {}: not a directory; give the directory of the reference set (the one holding its info.toml)",
+            against.display()
+        );
+    }
+    let workspace = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if dir == workspace {
+        bail!(
+            "--against {} is the workspace being graded; a reference must be a separate copy of the set (the teacher's, or a clean clone)",
+            against.display()
+        );
+    }
+    Reference::load(&dir).with_context(|| format!("--against {}", against.display()))
+}
+
+fn bundled_reference_for(root: &Path) -> anyhow::Result<Reference> {
+    let marker = exercise::data_dir(root).join(BUNDLED_MARKER);
+    let recorded = match std::fs::read_to_string(&marker) {
+        Ok(text) => text,
+        Err(_) => bail!(
+            "grading needs the reference set: pass `--against DIR` (the directory of the set the workspace was made from)"
+        ),
+    };
+    let bundled = reference::bundled_course_version();
+    match recorded.trim().strip_prefix("course ") {
+        Some(version) if version == bundled => Reference::bundled(),
+        _ => bail!(
+            "{} was made from another version of the bundled course than this backlings ships ({bundled}); grade it with `--against DIR`, DIR being the course it was made from",
+            root.display()
+        ),
     }
 }

@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use crate::course::{self, BUNDLED_MARKER};
+use crate::reference::{self, Reference};
 use crate::{fsutil, manifest, originals, style, sync};
 
 const GITIGNORE: &str = "/target/\n/.backlings/\n";
 const RUST_ANALYZER_TOML: &str = "# rust-analyzer builds into its own target directory, so its `cargo check` on every\n# save never holds the build lock backlings needs.\n[cargo]\ntargetDir = true\n";
 const VSCODE_SETTINGS: &str = "{\n  \"rust-analyzer.cargo.targetDir\": true\n}\n";
-const PROFILE: &str = "\n# Fast edit->verdict loop: no debug info; Argon2 optimized even in debug builds.\n[profile.dev]\ndebug = 0\n\n[profile.dev.package.argon2]\nopt-level = 3\n\n[profile.dev.package.blake2]\nopt-level = 3\n";
 
 pub fn run(start: &Path, dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     let dir = start.join(dir.unwrap_or(Path::new("backlings")));
@@ -46,16 +46,13 @@ fn write_workspace(dir: &Path) -> anyhow::Result<()> {
             add(path, content);
         }
     }
-    let course_toml = files
-        .get("course/Cargo.toml")
-        .copied()
-        .context("the bundled course has no Cargo.toml")?;
+    let package = Reference::bundled()?.package;
+    let bins = sync::expected_bins(&parsed.manifest.exercises, "", |_| false);
     add(
         "Cargo.toml",
-        cargo_toml(course_toml, &parsed.manifest.exercises)?.as_bytes(),
+        sync::with_bins(&package.cargo_toml, &bins)?.as_bytes(),
     );
-    if let Some(lock) = files.get("Cargo.lock") {
-        let lock = course::filter_lockfile(&String::from_utf8_lossy(lock), "exercises")?;
+    if let Some(lock) = &package.lockfile {
         add("Cargo.lock", lock.as_bytes());
     }
     add(".gitignore", GITIGNORE.as_bytes());
@@ -65,7 +62,9 @@ fn write_workspace(dir: &Path) -> anyhow::Result<()> {
         "solutions/README.md",
         b"Solutions appear here as you solve the exercises.\n",
     );
-    add(&format!(".backlings/{BUNDLED_MARKER}"), b"");
+    // Records which course this is, so that `grade` can use the bundled one as reference.
+    let version = format!("course {}\n", reference::bundled_course_version());
+    add(&format!(".backlings/{BUNDLED_MARKER}"), version.as_bytes());
 
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for (path, content) in &written {
@@ -80,13 +79,4 @@ fn write_workspace(dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The course's Cargo.toml turned into a standalone workspace root.
-fn cargo_toml(course_toml: &[u8], entries: &[manifest::ExerciseEntry]) -> anyhow::Result<String> {
-    let mut text = String::from_utf8_lossy(course_toml).into_owned();
-    let bins = sync::expected_bins(entries, "", |_| false);
-    text.push_str(PROFILE);
-    text.push_str("\n# A workspace of its own, even inside another Cargo project.\n[workspace]\n");
-    sync::with_bins(&text, &bins)
 }

@@ -37,38 +37,52 @@ pub struct ReportArgs {
     pub jobs: Option<usize>,
 }
 
-/// Runs `items` and turns each outcome into a report entry, with live progress.
-pub fn run_items(
-    set: &ExerciseSet,
-    items: &[Item],
-    args: &ReportArgs,
-    judge: fn(&pipeline::Outcome, &str) -> Entry,
-) -> anyhow::Result<Vec<Entry>> {
-    let progress = Progress::new(items.len());
+/// A batch of one set: what to run and how to judge each outcome.
+pub struct Group<'a> {
+    pub set: &'a ExerciseSet,
+    pub items: Vec<Item>,
+    pub judge: &'a (dyn Fn(&pipeline::Outcome) -> Entry + Sync),
+}
+
+/// Runs each group's items and turns each outcome into a report entry, with one live
+/// progress display over all groups.
+pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Entry>> {
+    let progress = Progress::new(groups.iter().map(|g| g.items.len()).sum());
     let options = Options {
         color: false,
         jobs: args.jobs.unwrap_or_else(|| Options::default().jobs).max(1),
         ..Options::default()
     };
-    let path_of = |outcome: &pipeline::Outcome| {
-        set.find(&outcome.name)
-            .map(|i| set.display_path(set.exercises[i].file(outcome.variant)))
-            .unwrap_or_default()
-    };
-    let outcomes =
-        pipeline::run_batch(set, items, &options, &Cancel::new(), &|event| match event {
-            Event::Build(cargo::BuildEvent::WaitingForLock) => {
-                progress.note("waiting for the build lock (another cargo is building)")
-            }
-            Event::Build(_) => {}
-            Event::Built { runs, build_time } => progress.note(&format!(
-                "built in {:.1}s; running {runs} binaries",
-                build_time.as_secs_f64()
-            )),
-            Event::Finished(outcome) => progress.finished(&judge(&outcome, &path_of(&outcome))),
-        })?;
+    let mut entries = Vec::new();
+    for group in groups.iter().filter(|g| !g.items.is_empty()) {
+        let outcomes = pipeline::run_batch(
+            group.set,
+            &group.items,
+            &options,
+            &Cancel::new(),
+            &|event| match event {
+                Event::Build(cargo::BuildEvent::WaitingForLock) => {
+                    progress.note("waiting for the build lock (another cargo is building)")
+                }
+                Event::Build(_) => {}
+                Event::Built { runs, build_time } => progress.note(&format!(
+                    "built in {:.1}s; running {runs} binaries",
+                    build_time.as_secs_f64()
+                )),
+                Event::Finished(outcome) => progress.finished(&(group.judge)(&outcome)),
+            },
+        )?;
+        entries.extend(outcomes.iter().map(|o| (group.judge)(o)));
+    }
     progress.done();
-    Ok(outcomes.iter().map(|o| judge(o, &path_of(o))).collect())
+    Ok(entries)
+}
+
+/// The path of an outcome's file, relative to the set, for reports.
+pub fn outcome_path(set: &ExerciseSet, outcome: &pipeline::Outcome) -> String {
+    set.find(&outcome.name)
+        .map(|i| set.display_path(set.exercises[i].file(outcome.variant)))
+        .unwrap_or_default()
 }
 
 /// Live progress on stderr: a bar on a terminal, one plain line per result otherwise.
@@ -106,9 +120,9 @@ impl Progress {
     fn finished(&self, entry: &Entry) {
         let _guard = self.lock.lock();
         let line = format!(
-            "{} {:8} {}: {}",
+            "{} {:9} {}: {}",
             if entry.ok { "ok  " } else { "FAIL" },
-            entry.kind.suite_name().trim_end_matches('s'),
+            entry.kind.label(),
             entry.name,
             entry.message
         );

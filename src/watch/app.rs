@@ -501,6 +501,8 @@ mod tests {
             verdict,
             output: String::new(),
             duration: Duration::ZERO,
+            failed_tests: Vec::new(),
+            warnings: 0,
         }
     }
 

@@ -107,10 +107,17 @@ impl Fixture {
 pub fn backlings() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backlings"));
     cmd.env("NO_COLOR", "1")
+        // Grading builds in backlings' cache: one for the whole suite, not the user's.
+        .env("BACKLINGS_CACHE_DIR", cache_dir())
         .env_remove("RUST_BACKTRACE")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET_DIR");
     cmd
+}
+
+/// backlings' cache for the test suite (grading workspaces and their target directory).
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("backlings-cache")
 }
 
 pub fn info_toml(exercises: &[Ex]) -> String {

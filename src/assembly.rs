@@ -1,0 +1,221 @@
+//! A workspace that backlings writes itself, to build exercise files that are not in any
+//! set as they stand: a learner's code with the reference's tests (grading), or a wrong
+//! fix with the exercise's tests (`check`). It reuses one directory and one target
+//! directory, rewriting only files whose content changed, so a second build is warm.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::exercise::ExerciseSet;
+use crate::manifest::ExerciseEntry;
+use crate::reference::{Fnv, PackageTemplate};
+use crate::sync::{self, BinSpec};
+
+/// One exercise file of an assembly: its manifest entry (whose name is the bin's) and text.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub entry: ExerciseEntry,
+    pub text: String,
+}
+
+/// An assembled workspace, loaded as a set. It is locked until dropped, so two
+/// commands never write the same assembly at once.
+#[derive(Debug)]
+pub struct Assembled {
+    pub set: ExerciseSet,
+    _lock: File,
+}
+
+/// Where `package` is assembled for grading, and where it builds: one directory and one
+/// target directory per reference package (manifest and lockfile), shared by every
+/// grading against it.
+pub fn grading_dirs(package: &PackageTemplate) -> (PathBuf, PathBuf) {
+    let mut key = Fnv::default();
+    key.write(package.cargo_toml.as_bytes());
+    key.write(package.lockfile.as_deref().unwrap_or("").as_bytes());
+    let dir = cache_root().join(format!("grade-{:016x}", key.0));
+    (dir.join("work"), dir.join("target"))
+}
+
+/// backlings' cache: `BACKLINGS_CACHE_DIR`, else the user's cache directory.
+pub fn cache_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BACKLINGS_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("backlings");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".cache").join("backlings");
+    }
+    std::env::temp_dir().join("backlings-cache")
+}
+
+/// Writes `pieces` as the bins of a workspace made from `package` in `work`, building
+/// into `target`, and loads it.
+pub fn assemble(
+    work: &Path,
+    target: &Path,
+    package: &PackageTemplate,
+    pieces: &[Piece],
+) -> anyhow::Result<Assembled> {
+    std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
+    let lock = lock_dir(work)?;
+    let config = format!(
+        "# Written by backlings: builds of this assembly share one target directory.\n[build]\ntarget-dir = {}\n",
+        toml::Value::String(target.display().to_string())
+    );
+    write_if_changed(&work.join(".cargo/config.toml"), config.as_bytes())?;
+    let bins: Vec<BinSpec> = pieces
+        .iter()
+        .map(|piece| BinSpec {
+            name: piece.entry.name.clone(),
+            path: piece.entry.exercise_path(),
+        })
+        .collect();
+    let cargo_toml = sync::with_bins(&package.cargo_toml, &bins)?;
+    write_if_changed(&work.join("Cargo.toml"), cargo_toml.as_bytes())?;
+    if let Some(lock) = &package.lockfile {
+        write_if_changed(&work.join("Cargo.lock"), lock.as_bytes())?;
+    }
+    match &package.build_script {
+        Some(script) => write_if_changed(&work.join("build.rs"), script)?,
+        None => remove_if_present(&work.join("build.rs"))?,
+    }
+    write_if_changed(&work.join("info.toml"), manifest_text(pieces).as_bytes())?;
+    let exercises = work.join("exercises");
+    let mut wanted = Vec::new();
+    for piece in pieces {
+        let path = work.join(piece.entry.exercise_path());
+        write_if_changed(&path, piece.text.as_bytes())?;
+        wanted.push(path);
+    }
+    remove_others(&exercises, &wanted)?;
+    let set = ExerciseSet::load(work)
+        .with_context(|| format!("loading the assembled workspace {}", work.display()))?;
+    Ok(Assembled { set, _lock: lock })
+}
+
+fn lock_dir(dir: &Path) -> anyhow::Result<File> {
+    let path = dir.join(".assembly.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
+/// The assembly's info.toml: the pieces' entries, hints left out.
+fn manifest_text(pieces: &[Piece]) -> String {
+    let mut text = String::from("# Written by backlings.\nformat_version = 1\n");
+    for piece in pieces {
+        let entry = &piece.entry;
+        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+        text.push_str(&format!(
+            "\n[[exercises]]\nname = {}\n",
+            quoted(&entry.name)
+        ));
+        if let Some(dir) = &entry.dir {
+            text.push_str(&format!("dir = {}\n", quoted(dir)));
+        }
+        text.push_str(&format!(
+            "test = {}\nstrict_clippy = {}\ntimeout_secs = {}\nhint = \"-\"\n",
+            entry.test,
+            entry.strict_clippy,
+            entry.timeout.as_secs().max(1)
+        ));
+    }
+    text
+}
+
+/// Writes only when the content differs, so cargo sees unchanged files as fresh.
+fn write_if_changed(path: &Path, content: &[u8]) -> anyhow::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == content) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(path, content).with_context(|| format!("writing {}", path.display()))
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            Err(err).with_context(|| format!("removing {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Removes the `.rs` files under `dir` that are not `wanted` (left by earlier assemblies).
+fn remove_others(dir: &Path, wanted: &[PathBuf]) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_others(&path, wanted)?;
+        } else if path.extension().is_some_and(|e| e == "rs") && !wanted.contains(&path) {
+            remove_if_present(&path)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn piece(name: &str, dir: Option<&str>) -> Piece {
+        Piece {
+            entry: ExerciseEntry {
+                name: name.into(),
+                dir: dir.map(Into::into),
+                test: true,
+                strict_clippy: false,
+                hint: "h".into(),
+                skip_check_unsolved: false,
+                timeout: Duration::from_secs(7),
+                line: 1,
+            },
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_manifest_keeps_what_running_needs() {
+        let text = manifest_text(&[piece("a", Some("01_x")), piece("b__wrong", None)]);
+        let parsed = crate::manifest::parse(&text).expect("a valid manifest");
+        let entries = &parsed.manifest.exercises;
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].dir.as_deref(), Some("01_x"));
+        assert_eq!(entries[1].timeout, Duration::from_secs(7));
+        assert!(entries[1].test);
+    }
+
+    #[test]
+    fn unchanged_files_are_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.rs");
+        write_if_changed(&path, b"x").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        write_if_changed(&path, b"x").unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            before
+        );
+        write_if_changed(&path, b"y").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"y");
+    }
+}

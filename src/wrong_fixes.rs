@@ -1,0 +1,169 @@
+//! Known wrong fixes of a set's exercises, which `check` proves the tests reject: mutation
+//! testing for exercise tests. A wrong fix is `wrong/<exercise>/<variant>.rs`: the
+//! learner's part of the exercise (the text above the marker) as a hurried learner would
+//! fix it, its first line a comment naming the anti-pattern. `check` splices each onto
+//! the exercise's tests, builds them together in an assembled workspace that shares the
+//! set's target directory, and expects the tests to fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::assembly::{self, Assembled, Piece};
+use crate::exercise::ExerciseSet;
+use crate::parts;
+use crate::reference::PackageTemplate;
+use crate::report::{self, Entry};
+
+/// The set's folder of wrong fixes.
+pub const WRONG_DIR: &str = "wrong";
+
+/// The wrong fixes of a set, ready to build, and what is wrong with the folder itself.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub pieces: Vec<Piece>,
+    /// Bin name → the wrong fix's path, for reports.
+    pub paths: BTreeMap<String, String>,
+    /// Bin name → `exercise/variant`, for reports.
+    pub labels: BTreeMap<String, String>,
+    pub problems: Vec<Entry>,
+}
+
+/// Reads `wrong/` of `set`.
+pub fn find(set: &ExerciseSet) -> Found {
+    let mut found = Found::default();
+    let top = set.root.join(WRONG_DIR);
+    for dir in sorted_entries(&top) {
+        let shown_dir = set.display_path(&dir);
+        let name = file_name(&dir);
+        if !dir.is_dir() {
+            found.problems.push(report::problem(
+                &name,
+                &shown_dir,
+                "wrong_fix_misplaced",
+                format!("{shown_dir} should be a folder named after an exercise (wrong/<exercise>/<variant>.rs)"),
+            ));
+            continue;
+        }
+        let Some(exercise) = set.find(&name).map(|i| &set.exercises[i]) else {
+            found.problems.push(report::problem(
+                &name,
+                &shown_dir,
+                "wrong_fix_unknown_exercise",
+                format!("{shown_dir} is named after no exercise of info.toml"),
+            ));
+            continue;
+        };
+        let Some(tests) = std::fs::read_to_string(&exercise.path)
+            .ok()
+            .and_then(|text| parts::split(&text).map(|p| p.tests.to_string()))
+        else {
+            found.problems.push(report::problem(
+                &name,
+                &shown_dir,
+                "wrong_fix_untestable",
+                format!(
+                    "{} has no marker line to splice wrong fixes onto",
+                    exercise.rel_path()
+                ),
+            ));
+            continue;
+        };
+        for file in sorted_entries(&dir) {
+            let shown = set.display_path(&file);
+            if file.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let variant = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = match std::fs::read_to_string(&file) {
+                Ok(text) => text,
+                Err(err) => {
+                    found.problems.push(report::problem(
+                        &format!("{name}/{variant}"),
+                        &shown,
+                        "wrong_fix_unreadable",
+                        format!("{shown} cannot be read: {err}"),
+                    ));
+                    continue;
+                }
+            };
+            let bin = format!("{name}__{}", bin_safe(&variant));
+            let mut entry = exercise.entry.clone();
+            entry.name.clone_from(&bin);
+            found.pieces.push(Piece {
+                entry,
+                text: splice(&text, &tests),
+            });
+            found.paths.insert(bin.clone(), shown);
+            found.labels.insert(bin, format!("{name}/{variant}"));
+        }
+    }
+    found
+}
+
+/// The wrong fix's learner part followed by the exercise's tests. A wrong fix written as
+/// a whole file gives up its own tests part.
+fn splice(wrong: &str, tests: &str) -> String {
+    let learner = parts::split(wrong).map_or(wrong, |p| p.learner);
+    let mut text = learner.to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(tests);
+    text
+}
+
+/// Builds the assembled workspace of the wrong fixes, beside the set's own target
+/// directory so dependencies are shared. `None` when there are none.
+pub fn assemble(set: &ExerciseSet, pieces: &[Piece]) -> anyhow::Result<Option<Assembled>> {
+    if pieces.is_empty() {
+        return Ok(None);
+    }
+    let package = PackageTemplate::from_dir(&set.root)?;
+    let work = set.target_dir.join("backlings").join("wrong-fixes");
+    assembly::assemble(&work, &set.target_dir, &package, pieces).map(Some)
+}
+
+fn bin_safe(variant: &str) -> String {
+    variant
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_fix_is_spliced_onto_the_tests() {
+        let tests = "// Tests: do not edit below this line.\n#[cfg(test)]\nmod tests {}\n";
+        assert_eq!(
+            splice("// wrong fix: x\nfn f() {}", tests),
+            format!("// wrong fix: x\nfn f() {{}}\n{tests}")
+        );
+        let whole = format!("fn f() {{}}\n{}", tests.replace("{}", "{ fn weaker() {} }"));
+        assert_eq!(splice(&whole, tests), format!("fn f() {{}}\n{tests}"));
+    }
+
+    #[test]
+    fn variants_become_bin_names() {
+        assert_eq!(bin_safe("slice-eq.v2"), "slice_eq_v2");
+    }
+}
