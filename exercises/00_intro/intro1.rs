@@ -30,6 +30,10 @@ mod tests {
 
     #[test]
     fn greeting_is_friendly() {
-        assert!(greeting().starts_with("Hello"));
+        assert!(
+            greeting().starts_with("Hello"),
+            "a greeting starts with \"Hello\"; got {:?}",
+            greeting()
+        );
     }
 }

@@ -70,24 +70,40 @@ mod tests {
             r#"{"name":"desk lamp","price_cents":1999}"#,
         )
         .await;
-        assert_eq!(status, StatusCode::OK);
-        let item: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a valid PUT /items/7 must succeed; got {}",
+            String::from_utf8_lossy(&body)
+        );
+        let item: Value = serde_json::from_slice(&body).expect("the response must be JSON");
         assert_eq!(
             item,
-            json!({"id": 7, "name": "desk lamp", "price_cents": 1999})
+            json!({"id": 7, "name": "desk lamp", "price_cents": 1999}),
+            "the item takes its id from the path and its fields from the JSON body"
         );
     }
 
     #[tokio::test]
     async fn body_without_json_content_type_is_415() {
         let (status, _) = put_json("/items/7", None, r#"{"name":"x","price_cents":1}"#).await;
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a body without `Content-Type: application/json` is refused with 415 by axum's \
+             `Json` extractor; parsing the body by hand skips that check"
+        );
     }
 
     #[tokio::test]
     async fn body_missing_a_field_is_422() {
         let (status, _) = put_json("/items/7", Some("application/json"), r#"{"name":"x"}"#).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "JSON that lacks `price_cents` does not fit `ItemUpdate`: `Json` answers 422, \
+             never a default value or a panic"
+        );
     }
 
     #[tokio::test]
@@ -98,6 +114,10 @@ mod tests {
             r#"{"name":"x","price_cents":1}"#,
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "`Path<u32>` refuses an id that is not a number with 400"
+        );
     }
 }

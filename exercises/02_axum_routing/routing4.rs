@@ -47,33 +47,49 @@ mod tests {
 
     async fn send(app: &Router, method: Method) -> String {
         let request = Request::builder()
-            .method(method)
+            .method(method.clone())
             .uri("/visits")
             .body(Body::empty())
             .unwrap();
         // Each call clones the router, as axum::serve does for every connection.
         let response = app.clone().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{method} /visits must answer 200"
+        );
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        String::from_utf8(body.to_vec()).unwrap()
+        String::from_utf8_lossy(&body).into_owned()
     }
 
     #[tokio::test]
     async fn visits_add_up_across_requests() {
         let app = app();
-        assert_eq!(send(&app, Method::POST).await, "1");
+        assert_eq!(
+            send(&app, Method::POST).await,
+            "1",
+            "the first visit of a new app makes the total 1"
+        );
         assert_eq!(
             send(&app, Method::POST).await,
             "2",
             "the second visit must see the first one: each request counted on its own copy"
         );
-        assert_eq!(send(&app, Method::POST).await, "3");
+        assert_eq!(
+            send(&app, Method::POST).await,
+            "3",
+            "every visit adds one to the same shared counter"
+        );
     }
 
     #[tokio::test]
     async fn another_handler_sees_the_same_counter() {
         let app = app();
-        assert_eq!(send(&app, Method::GET).await, "0");
+        assert_eq!(
+            send(&app, Method::GET).await,
+            "0",
+            "a new app has counted no visit yet"
+        );
         send(&app, Method::POST).await;
         send(&app, Method::POST).await;
         assert_eq!(
@@ -84,9 +100,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn each_app_starts_from_zero() {
+    async fn each_app_has_a_counter_of_its_own() {
+        // Two apps in one process (two tenants, or two tests): their counters are apart.
         let first = app();
         send(&first, Method::POST).await;
-        assert_eq!(send(&app(), Method::GET).await, "0");
+        let second = app();
+        assert_eq!(
+            send(&second, Method::GET).await,
+            "0",
+            "a new app must start from zero: the counter belongs to the app's state, not to a \
+             global shared by every app in the process"
+        );
+        send(&second, Method::POST).await;
+        send(&second, Method::POST).await;
+        assert_eq!(
+            send(&first, Method::GET).await,
+            "1",
+            "the first app counted one visit and must still say 1 after a second app was \
+             built and used: one shared counter per app, in the app's state, not a global"
+        );
     }
 }

@@ -94,12 +94,23 @@ mod tests {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
+    fn put(body: Value) -> Request<Body> {
+        Request::put("/profiles/1")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn get_answers_the_documented_keys() {
         let req = Request::get("/profiles/1").body(Body::empty()).unwrap();
         let (status, body) = send(app(), req).await;
-        assert_eq!(status, StatusCode::OK, "body: {body}");
-        let got: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "GET /profiles/1 must succeed; body: {body}"
+        );
+        let got: Value = serde_json::from_str(&body).expect("the response must be JSON");
         assert_eq!(
             got,
             json!({"id": 1, "displayName": "Ada", "avatarUrl": null, "followerCount": 3}),
@@ -109,20 +120,14 @@ mod tests {
 
     #[tokio::test]
     async fn put_accepts_the_documented_body() {
-        let req = Request::put("/profiles/1")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"displayName": "Ada L.", "avatarUrl": "https://img.example/ada.png"})
-                    .to_string(),
-            ))
-            .unwrap();
+        let req = put(json!({"displayName": "Ada L.", "avatarUrl": "https://img.example/ada.png"}));
         let (status, body) = send(app(), req).await;
         assert_eq!(
             status,
             StatusCode::OK,
             "a PUT with the documented camelCase body was rejected: {body}"
         );
-        let got: Value = serde_json::from_str(&body).unwrap();
+        let got: Value = serde_json::from_str(&body).expect("the response must be JSON");
         assert_eq!(
             got,
             json!({
@@ -130,18 +135,25 @@ mod tests {
                 "displayName": "Ada L.",
                 "avatarUrl": "https://img.example/ada.png",
                 "followerCount": 3
-            })
+            }),
+            "the PUT answers the updated profile, in the contract's camelCase keys"
         );
     }
 
     #[tokio::test]
     async fn snake_case_keys_are_not_part_of_the_contract() {
         // A client sending the Rust spelling gets a 4xx, not a silent success.
-        let req = Request::put("/profiles/1")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({"display_name": "Ada L."}).to_string()))
-            .unwrap();
-        let (status, body) = send(app(), req).await;
-        assert!(status.is_client_error(), "got {status}: {body}");
+        for body in [
+            json!({"display_name": "Ada L."}),
+            json!({"display_name": "Ada L.", "avatar_url": null}),
+        ] {
+            let (status, response) = send(app(), put(body.clone())).await;
+            assert!(
+                status.is_client_error(),
+                "{body} uses the Rust spelling, which the contract does not have: it must be \
+                 refused (4xx) so the client finds its bug, not accepted (got {status}: \
+                 {response}); accepting both spellings makes two contracts"
+            );
+        }
     }
 }

@@ -10,12 +10,13 @@
 //   GET  /feed?limit=N[&cursor params] -> 200 {"items": [{"id", "text"}...], "next": "/feed?..." | null}
 //        items newest (highest id) first; `next` is null on the last page
 //   POST /posts {"text": "..."}        -> 201 the new post
+//   DELETE /posts/{id}                 -> 204, 404 if there is none
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,15 @@ async fn publish(
     Ok((StatusCode::CREATED, Json(post)))
 }
 
+async fn unpublish(State(db): State<Db>, Path(id): Path<i64>) -> Result<StatusCode, StatusCode> {
+    let conn = db.lock().unwrap();
+    match conn.execute("DELETE FROM posts WHERE id = ?1", [id]) {
+        Ok(0) => Err(StatusCode::NOT_FOUND),
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(e) => Err(internal(e)),
+    }
+}
+
 fn app() -> Router {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(
@@ -105,6 +115,7 @@ fn app() -> Router {
     Router::new()
         .route("/feed", get(feed))
         .route("/posts", post(publish))
+        .route("/posts/{id}", delete(unpublish))
         .with_state(Arc::new(Mutex::new(conn)))
 }
 
@@ -137,9 +148,14 @@ mod tests {
     async fn get_page(app: &Router, url: &str) -> (Vec<i64>, Option<String>) {
         let req = Request::get(url).body(Body::empty()).unwrap();
         let (status, page) = send(app, req).await;
-        assert_eq!(status, StatusCode::OK, "GET {url}: {page}");
-        let items = page["items"].as_array().expect("no items array");
-        let ids = items.iter().map(|p| p["id"].as_i64().unwrap()).collect();
+        assert_eq!(status, StatusCode::OK, "GET {url} must succeed: {page}");
+        let items = page["items"]
+            .as_array()
+            .expect("the page must have an `items` array");
+        let ids = items
+            .iter()
+            .map(|p| p["id"].as_i64().expect("every post has a numeric id"))
+            .collect();
         (ids, page["next"].as_str().map(String::from))
     }
 
@@ -148,13 +164,32 @@ mod tests {
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(json!({"text": text}).to_string()))
             .unwrap();
-        assert_eq!(send(app, req).await.0, StatusCode::CREATED);
+        assert_eq!(
+            send(app, req).await.0,
+            StatusCode::CREATED,
+            "POST /posts must publish the post (201)"
+        );
+    }
+
+    async fn unpublish(app: &Router, id: i64) {
+        let req = Request::delete(format!("/posts/{id}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(
+            send(app, req).await.0,
+            StatusCode::NO_CONTENT,
+            "DELETE /posts/{id} must delete the post (204)"
+        );
     }
 
     #[tokio::test]
     async fn first_page_is_newest_first() {
         let (ids, next) = get_page(&app(), "/feed?limit=10").await;
-        assert_eq!(ids, (41..=50).rev().collect::<Vec<_>>());
+        assert_eq!(
+            ids,
+            (41..=50).rev().collect::<Vec<_>>(),
+            "the first page holds the 10 newest posts, newest first"
+        );
         assert!(next.is_some(), "the first page must link to the next one");
     }
 
@@ -166,16 +201,41 @@ mod tests {
         for text in ["breaking", "news", "again"] {
             publish(&app, text).await;
         }
-        let (page2, _) = get_page(&app, &next.unwrap()).await;
+        let (page2, _) = get_page(&app, &next.expect("page 1 must link to page 2")).await;
         let repeated: Vec<_> = page2.iter().filter(|id| page1.contains(id)).collect();
         assert!(
             repeated.is_empty(),
-            "page 2 repeats posts {repeated:?} from page 1 (page 2 was {page2:?})"
+            "page 2 repeats posts {repeated:?} from page 1 (page 2 was {page2:?}): the next \
+             link counts rows from the top, and the top moved"
         );
         assert_eq!(
             page2,
             (31..=40).rev().collect::<Vec<_>>(),
-            "page 2 must continue where page 1 ended"
+            "page 2 must continue right after the last post of page 1"
+        );
+    }
+
+    #[tokio::test]
+    async fn deleted_posts_do_not_shift_the_next_page() {
+        let app = app();
+        let (_, next) = get_page(&app, "/feed?limit=10").await;
+        // While the user reads page 1, two of its posts are deleted.
+        for id in [45, 44] {
+            unpublish(&app, id).await;
+        }
+        let (fresh, _) = get_page(&app, "/feed?limit=10").await;
+        assert_eq!(
+            fresh,
+            [50, 49, 48, 47, 46, 43, 42, 41, 40, 39],
+            "a fresh first page must no longer show the deleted posts 45 and 44"
+        );
+        let (page2, _) = get_page(&app, &next.expect("page 1 must link to page 2")).await;
+        assert_eq!(
+            page2,
+            (31..=40).rev().collect::<Vec<_>>(),
+            "after two posts of page 1 were deleted, page 2 must still start right after the \
+             last post the user saw (41); a position counted from the top (an offset, even \
+             one anchored at a snapshot) now skips posts the user never saw"
         );
     }
 
@@ -187,11 +247,16 @@ mod tests {
         let mut pages = 0;
         while let Some(u) = url {
             pages += 1;
-            assert!(pages <= 20, "the `next` links never end");
+            assert!(pages <= 20, "the `next` links never end (last: {u})");
             let (ids, next) = get_page(&app, &u).await;
             seen.extend(ids);
             url = next;
         }
-        assert_eq!(seen, (1..=50).rev().collect::<Vec<_>>());
+        assert_eq!(
+            seen,
+            (1..=50).rev().collect::<Vec<_>>(),
+            "following `next` from the first page must list every post exactly once, newest \
+             first"
+        );
     }
 }

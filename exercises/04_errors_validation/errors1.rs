@@ -82,11 +82,67 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Request, StatusCode, header};
     use serde_json::{Value, json};
+    use std::cell::Cell;
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use tower::ServiceExt;
+
+    thread_local! {
+        /// Panics on this thread (a test's thread runs its handlers), caught or not.
+        static PANICS_HERE: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Panics, caught or not, on threads that are not a test's own (e.g. blocking tasks).
+    static PANICS_ELSEWHERE: AtomicUsize = AtomicUsize::new(0);
+
+    /// Panics seen so far by the current test.
+    fn panics() -> usize {
+        PANICS_HERE.with(Cell::get) + PANICS_ELSEWHERE.load(Ordering::SeqCst)
+    }
+
+    /// The message of the test's own panic that checks the counter still counts.
+    const PROBE: &str = "panic counter probe";
+
+    /// Counts every panic (then reports it as usual), so a panic that a handler catches
+    /// and turns into a response is still seen.
+    fn count_panics() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let report = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let thread = std::thread::current();
+                let name = thread.name().unwrap_or("");
+                if name == "main" || name.starts_with("tests::") {
+                    PANICS_HERE.with(|n| n.set(n.get() + 1));
+                } else {
+                    PANICS_ELSEWHERE.fetch_add(1, Ordering::SeqCst);
+                }
+                if info.payload().downcast_ref::<&str>() != Some(&PROBE) {
+                    report(info);
+                }
+            }));
+        });
+    }
 
     /// Sends one request. A handler panic shows up here as a test failure naming it.
     async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+        count_panics();
+        let what = format!("{} {}", req.method(), req.uri());
+        let panics_before = panics();
         let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            panics(),
+            panics_before,
+            "{what}: the handler panicked (see the message above) and something caught it: \
+             a caught panic still unwinds through the handler and poisons the locks it held; \
+             return an error value instead"
+        );
+        let probe = std::panic::catch_unwind(|| std::panic::panic_any(PROBE));
+        assert!(
+            probe.is_err() && panics() == panics_before + 1,
+            "{what}: the tests' panic hook no longer counts panics: something replaced it \
+             (std::panic::set_hook) to hide a panic"
+        );
         let status = resp.status();
         let content_type = resp.headers().get(header::CONTENT_TYPE).cloned();
         let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
@@ -124,39 +180,78 @@ mod tests {
     #[tokio::test]
     async fn existing_account_is_returned() {
         let (status, body) = send(&app(), get_account(1)).await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(status, StatusCode::OK, "account 1 exists; body: {body}");
         assert_eq!(
             body,
-            json!({"id": 1, "owner": "Ada", "balance_cents": 5000})
+            json!({"id": 1, "owner": "Ada", "balance_cents": 5000}),
+            "the account as JSON"
         );
     }
 
     #[tokio::test]
     async fn unknown_account_is_a_json_404() {
         let (status, body) = send(&app(), get_account(42)).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["error"], "account_not_found", "body: {body}");
-        assert!(body["message"].is_string(), "body: {body}");
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "account 42 doesn't exist; body: {body}"
+        );
+        assert_eq!(
+            body["error"], "account_not_found",
+            "the error code; body: {body}"
+        );
+        assert!(
+            body["message"].is_string(),
+            "a message for humans too; body: {body}"
+        );
 
         let (status, body) = send(&app(), withdraw(42, 100)).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(body["error"], "account_not_found", "body: {body}");
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "withdrawing from account 42, which doesn't exist; body: {body}"
+        );
+        assert_eq!(
+            body["error"], "account_not_found",
+            "the error code; body: {body}"
+        );
     }
 
     #[tokio::test]
     async fn overdraft_is_a_json_409_and_the_service_keeps_working() {
         let app = app();
         let (status, body) = send(&app, withdraw(1, 9_000)).await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(body["error"], "insufficient_funds", "body: {body}");
-        assert!(body["message"].is_string(), "body: {body}");
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "90.00 from a balance of 50.00 is refused with 409; body: {body}"
+        );
+        assert_eq!(
+            body["error"], "insufficient_funds",
+            "the error code; body: {body}"
+        );
+        assert!(
+            body["message"].is_string(),
+            "a message for humans too; body: {body}"
+        );
 
         // The failed request changed nothing, and the next requests are served normally.
         let (status, body) = send(&app, get_account(1)).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["balance_cents"], 5000);
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the service still answers; body: {body}"
+        );
+        assert_eq!(
+            body["balance_cents"], 5000,
+            "the refused withdrawal changed nothing; body: {body}"
+        );
         let (status, body) = send(&app, withdraw(1, 1_500)).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["balance_cents"], 3500);
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a covered withdrawal works; body: {body}"
+        );
+        assert_eq!(body["balance_cents"], 3500, "50.00 - 15.00; body: {body}");
     }
 }

@@ -83,7 +83,80 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, header};
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tower::ServiceExt;
+
+    /// Counts the bytes allocated on each thread, so a test can see how much memory the
+    /// server spent on a request (the tests' runtime runs client and server on one thread).
+    struct CountingAllocator;
+
+    thread_local! {
+        static ALLOCATED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count(bytes: usize) {
+        let _ = ALLOCATED.try_with(|n| n.set(n.get().saturating_add(bytes)));
+    }
+
+    // SAFETY: every call is passed on to the system allocator unchanged.
+    unsafe impl GlobalAlloc for CountingAllocator {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count(layout.size());
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            count(new_size.saturating_sub(layout.size()));
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+    fn allocated() -> usize {
+        ALLOCATED.with(Cell::get)
+    }
+
+    /// Sends `body` to the app over a real socket, as an attacker would, and returns how
+    /// many bytes were allocated on this thread (client and server) until the exchange ended.
+    async fn bytes_allocated_for(method: &str, path: &str, body: &[u8]) -> usize {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app()).await });
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut reader, mut writer) = stream.into_split();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut response = Vec::with_capacity(64 * 1024);
+        let before = allocated();
+        let exchange = async {
+            let send = async {
+                // The server may answer 413 and hang up before taking it all: that's the point.
+                let _ = writer.write_all(head.as_bytes()).await;
+                let _ = writer.write_all(body).await;
+                let _ = writer.shutdown().await;
+            };
+            let receive = async {
+                let _ = reader.read_to_end(&mut response).await;
+            };
+            tokio::join!(send, receive);
+        };
+        tokio::time::timeout(Duration::from_secs(10), exchange)
+            .await
+            .expect("the exchange with the server did not finish");
+        let used = allocated() - before;
+        server.abort();
+        used
+    }
 
     async fn status_of(req: Request<Body>) -> StatusCode {
         app().oneshot(req).await.unwrap().status()
@@ -107,12 +180,14 @@ mod tests {
     async fn ordinary_comments_are_accepted() {
         assert_eq!(
             status_of(comment_of("Nice post!")).await,
-            StatusCode::CREATED
+            StatusCode::CREATED,
+            "an ordinary comment is created"
         );
         let long_but_valid = "a".repeat(MAX_COMMENT_CHARS);
         assert_eq!(
             status_of(comment_of(&long_but_valid)).await,
-            StatusCode::CREATED
+            StatusCode::CREATED,
+            "a comment of exactly 1000 characters is created"
         );
     }
 
@@ -140,8 +215,62 @@ mod tests {
         let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
             .await
             .unwrap();
-        let body: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(body, json!({"bytes": three_mib}));
+        let body: Value = serde_json::from_slice(&bytes).expect("the answer is JSON");
+        assert_eq!(
+            body,
+            json!({"bytes": three_mib}),
+            "the size of the stored avatar"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_limit_is_exactly_the_contract() {
+        // A body of exactly 16 KiB is read (and its too-long text refused with 422); one
+        // byte more is not read at all.
+        let exactly = |len: usize| {
+            let text = "a".repeat(len - r#"{"text":""}"#.len());
+            comment_of(&text)
+        };
+        assert_eq!(
+            status_of(exactly(16 * 1024)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a 16 KiB comment body is within the limit: it is read, then validated (422)"
+        );
+        assert_eq!(
+            status_of(exactly(16 * 1024 + 1)).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "16 KiB + 1 byte is over the comment limit"
+        );
+        assert_eq!(
+            status_of(avatar_of(5 * 1024 * 1024)).await,
+            StatusCode::OK,
+            "a 5 MiB avatar is within the limit"
+        );
+        assert_eq!(
+            status_of(avatar_of(5 * 1024 * 1024 + 1)).await,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "5 MiB + 1 byte is over the avatar limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused_before_they_are_read() {
+        // The attack, over a real socket: bodies far over each limit. Refusing them after
+        // reading them (a length check in the handler) costs the server all that memory.
+        let comment = vec![b'a'; 8 * 1024 * 1024];
+        let used = bytes_allocated_for("POST", "/comments", &comment).await;
+        assert!(
+            used < 2 * 1024 * 1024,
+            "the server allocated {used} bytes for an 8 MiB comment body it should refuse \
+             after 16 KiB: the limit must stop the read, not judge the body once it's in"
+        );
+        let avatar = vec![0x89_u8; 32 * 1024 * 1024];
+        let used = bytes_allocated_for("PUT", "/avatar", &avatar).await;
+        assert!(
+            used < 12 * 1024 * 1024,
+            "the server allocated {used} bytes for a 32 MiB avatar it should refuse after \
+             5 MiB: the limit must stop the read, not judge the body once it's in"
+        );
     }
 
     #[tokio::test]

@@ -19,8 +19,14 @@ const SCHEMA_V1: &str = "
         item        TEXT NOT NULL,
         quantity    INTEGER NOT NULL
     );
+    CREATE TABLE shipments (
+        id       INTEGER PRIMARY KEY,
+        order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        carrier  TEXT NOT NULL
+    );
     INSERT INTO customers (id, name) VALUES (1, 'Ada'), (2, 'Grace');
-    INSERT INTO orders (customer_id, item, quantity) VALUES (1, 'keyboard', 1);
+    INSERT INTO orders (id, customer_id, item, quantity) VALUES (1, 1, 'keyboard', 1);
+    INSERT INTO shipments (order_id, carrier) VALUES (1, 'Royal Mail');
 ";
 
 /// Version 2 adds `CHECK (quantity > 0)`. SQLite cannot add a CHECK to an existing table,
@@ -107,17 +113,39 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(items, 1);
+        assert_eq!(items, 1, "the rebuild must copy the existing orders");
         assert!(
             place_order(&conn, 1, "cable", 0).is_err(),
-            "quantity 0 must be refused"
+            "quantity 0 must be refused by the new CHECK"
+        );
+    }
+
+    #[test]
+    fn rebuild_keeps_the_rows_that_reference_orders() {
+        let conn = open_db().unwrap();
+        let shipments: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM shipments WHERE order_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            shipments, 1,
+            "the shipment of order 1 is gone: with foreign keys ON, `DROP TABLE orders` \
+             deletes every order first and ON DELETE CASCADE takes the shipments with them, \
+             which is why the rebuild runs with foreign keys OFF"
         );
     }
 
     #[test]
     fn orders_for_known_customers_are_accepted() {
         let conn = open_db().unwrap();
-        assert!(place_order(&conn, 2, "mouse", 1).is_ok());
+        let placed = place_order(&conn, 2, "mouse", 1);
+        assert!(
+            placed.is_ok(),
+            "Grace (customer 2) exists, her order must go in: {placed:?}"
+        );
     }
 
     #[test]
@@ -125,7 +153,10 @@ mod tests {
         let conn = open_db().unwrap();
         match place_order(&conn, 42, "monitor", 1) {
             Ok(id) => panic!("order {id} was stored for customer 42, who does not exist"),
-            Err(err) => assert!(is_foreign_key_error(&err), "unexpected error: {err}"),
+            Err(err) => assert!(
+                is_foreign_key_error(&err),
+                "expected a FOREIGN KEY constraint error, got: {err}"
+            ),
         }
     }
 
@@ -134,7 +165,10 @@ mod tests {
         let conn = open_db().unwrap();
         match delete_customer(&conn, 1) {
             Ok(_) => panic!("customer 1 was deleted, leaving their order orphaned"),
-            Err(err) => assert!(is_foreign_key_error(&err), "unexpected error: {err}"),
+            Err(err) => assert!(
+                is_foreign_key_error(&err),
+                "expected a FOREIGN KEY constraint error, got: {err}"
+            ),
         }
         assert_eq!(delete_customer(&conn, 2).unwrap(), 1, "Grace has no orders");
     }
@@ -145,6 +179,10 @@ mod tests {
         let on: i64 = conn
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
-        assert_eq!(on, 1, "PRAGMA foreign_keys should be 1 (ON)");
+        assert_eq!(
+            on, 1,
+            "PRAGMA foreign_keys must be 1 (ON) once open_db returns: every query on the \
+             connection relies on it, not only the ones the tests call"
+        );
     }
 }

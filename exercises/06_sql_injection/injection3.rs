@@ -53,6 +53,49 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+
+    /// Runs `f` while `on_sql` is shown the text of every statement `conn` starts, exactly as
+    /// SQLite received it: placeholders such as `?1` appear in it, bound values never do.
+    /// (rusqlite's safe `trace_v2` needs its `trace` feature, which this course leaves off;
+    /// this installs the same SQLite hook through the C API.)
+    fn watch_sql<R, F: FnMut(&str)>(conn: &Connection, mut on_sql: F, f: impl FnOnce() -> R) -> R {
+        unsafe extern "C" fn hook<F: FnMut(&str)>(
+            event: c_uint,
+            ctx: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            if event == ffi::SQLITE_TRACE_STMT as c_uint {
+                // SAFETY: for SQLITE_TRACE_STMT, `sql` is a NUL-terminated string, and `ctx`
+                // is the `F` registered below, alive until the hook is removed.
+                let sql = unsafe { CStr::from_ptr(sql.cast::<c_char>()) }.to_string_lossy();
+                unsafe { (*ctx.cast::<F>())(&sql) };
+            }
+            0
+        }
+        struct Unhook(*mut ffi::sqlite3);
+        impl Drop for Unhook {
+            fn drop(&mut self) {
+                // SAFETY: removes the hook before `on_sql` goes out of scope.
+                unsafe { ffi::sqlite3_trace_v2(self.0, 0, None, std::ptr::null_mut()) };
+            }
+        }
+        // SAFETY: the handle stays valid while `conn` is borrowed; `on_sql` outlives the hook.
+        let db = unsafe { conn.handle() };
+        let ctx: *mut F = &mut on_sql;
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                db,
+                ffi::SQLITE_TRACE_STMT as c_uint,
+                Some(hook::<F>),
+                ctx.cast(),
+            )
+        };
+        let _unhook = Unhook(db);
+        f()
+    }
 
     #[test]
     fn plain_terms_still_match_anywhere_in_the_name() {
@@ -63,9 +106,14 @@ mod tests {
                 "100% cotton tee",
                 "1000-piece puzzle",
                 "Tote bag, 100 cm handles"
-            ]
+            ],
+            "a plain term matches anywhere in the name"
         );
-        assert_eq!(search_products(&conn, "MUG").unwrap(), ["snake_case mug"]);
+        assert_eq!(
+            search_products(&conn, "MUG").unwrap(),
+            ["snake_case mug"],
+            "the search ignores case"
+        );
     }
 
     #[test]
@@ -100,6 +148,74 @@ mod tests {
             search_products(&conn, "_____").unwrap().is_empty(),
             "no product name contains five underscores"
         );
+    }
+
+    #[test]
+    fn every_punctuation_character_matches_literally() {
+        let conn = open_db().unwrap();
+        let sign = r##"Sign: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~ (all of them)"##;
+        conn.execute("INSERT INTO products (name) VALUES (?1)", [sign])
+            .unwrap();
+        let names: Vec<String> = {
+            let mut stmt = conn.prepare("SELECT name FROM products").unwrap();
+            let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+            rows.collect::<rusqlite::Result<_>>().unwrap()
+        };
+        // Whatever the escape character, a term that contains it (or the wildcards) must
+        // still find exactly the names that contain the term.
+        let mut terms: Vec<String> = r##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##
+            .chars()
+            .map(String::from)
+            .collect();
+        terms.extend(
+            [
+                r"\%", r"%\", r"\\", "%%", "__", "!%", "^_", "[%]", "'%'", "~_",
+            ]
+            .map(String::from),
+        );
+        for term in &terms {
+            let mut expected: Vec<&str> = names
+                .iter()
+                .filter(|n| n.to_ascii_lowercase().contains(&term.to_ascii_lowercase()))
+                .map(String::as_str)
+                .collect();
+            expected.sort_unstable();
+            let found = search_products(&conn, term)
+                .unwrap_or_else(|err| panic!("searching for {term:?} failed: {err}"));
+            assert_eq!(
+                found, expected,
+                "searching for {term:?} must list exactly the names containing it: every \
+                 character of the term is literal, the escape character included"
+            );
+        }
+    }
+
+    #[test]
+    fn the_term_never_becomes_part_of_the_sql_text() {
+        let conn = open_db().unwrap();
+        let term = "probe-term-77aa";
+        let mut statements = Vec::new();
+        let found = watch_sql(
+            &conn,
+            |sql| statements.push(sql.to_string()),
+            || search_products(&conn, term),
+        )
+        .expect("searching for a plain term failed");
+        assert!(
+            found.is_empty(),
+            "no product contains {term}, found {found:?}"
+        );
+        assert!(
+            !statements.is_empty(),
+            "search_products ran no statement on the connection it was given"
+        );
+        for sql in &statements {
+            assert!(
+                !sql.contains(term),
+                "the search term reached SQLite inside the SQL text, so SQLite parses it \
+                 as code: escape the LIKE wildcards, but still bind the term. SQL was: {sql}"
+            );
+        }
     }
 
     #[test]

@@ -69,9 +69,9 @@ mod tests {
     #[test]
     fn covered_transfer_moves_the_money() {
         let mut conn = open_db().unwrap();
-        transfer(&mut conn, 1, 2, 4000).unwrap();
-        assert_eq!(balance(&conn, 1).unwrap(), 6000);
-        assert_eq!(balance(&conn, 2).unwrap(), 6500);
+        transfer(&mut conn, 1, 2, 4000).expect("Ada can cover 40.00");
+        assert_eq!(balance(&conn, 1).unwrap(), 6000, "Ada paid 40.00");
+        assert_eq!(balance(&conn, 2).unwrap(), 6500, "Grace received 40.00");
     }
 
     #[test]
@@ -102,12 +102,50 @@ mod tests {
     fn connection_is_usable_after_a_refused_transfer() {
         let mut conn = open_db().unwrap();
         let _ = transfer(&mut conn, 2, 1, 5000);
-        transfer(&mut conn, 2, 1, 2500).unwrap();
-        assert_eq!(balance(&conn, 2).unwrap(), 0);
+        transfer(&mut conn, 2, 1, 2500)
+            .expect("after a refused transfer, a covered one must still work");
+        assert_eq!(balance(&conn, 2).unwrap(), 0, "Grace sent all she had");
         assert_eq!(
             total(&conn),
             12500,
             "money was created by the refused transfer"
         );
+    }
+
+    /// Account 3 is frozen: a trigger refuses any change to its balance.
+    fn with_frozen_account(conn: &Connection) {
+        conn.execute_batch(
+            "INSERT INTO accounts (id, owner, balance_cents) VALUES (3, 'Alan', 7000);
+             CREATE TRIGGER frozen BEFORE UPDATE ON accounts WHEN OLD.id = 3
+             BEGIN SELECT RAISE(ABORT, 'account 3 is frozen'); END;",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_failure_on_either_side_changes_nothing() {
+        // Whichever statement fails, and in whichever order you run them, a transfer that
+        // fails halfway must leave every balance as it was.
+        for (from, to, side) in [(1, 3, "credit"), (3, 1, "debit")] {
+            let mut conn = open_db().unwrap();
+            with_frozen_account(&conn);
+            let result = transfer(&mut conn, from, to, 1000);
+            assert!(
+                result.is_err(),
+                "account 3 is frozen, so the {side} must fail and the transfer with it"
+            );
+            let balances: Vec<i64> = [1, 2, 3].map(|id| balance(&conn, id).unwrap()).into();
+            assert_eq!(
+                balances,
+                [10000, 2500, 7000],
+                "the {side} failed but the other half of the transfer stayed: only a \
+                 transaction makes the two updates all-or-nothing (reordering them or \
+                 checking the balance first only moves the problem)"
+            );
+            assert!(
+                conn.is_autocommit(),
+                "a failed transfer left a transaction open on the connection"
+            );
+        }
     }
 }

@@ -65,9 +65,10 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::TransactionBehavior;
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
     use std::path::PathBuf;
-    use std::sync::{Arc, Barrier, mpsc};
+    use std::sync::{Arc, Barrier};
     use std::thread;
 
     /// A database file of its own for one test, deleted afterwards (even on failure).
@@ -96,6 +97,47 @@ mod tests {
         }
     }
 
+    /// Runs `f` while `on_sql` is called with the text of every statement `conn` starts,
+    /// at its very beginning, before it reads or locks anything. (rusqlite's safe
+    /// `trace_v2` needs its `trace` feature, which this course leaves off; this installs
+    /// the same SQLite hook through the C API.)
+    fn watch_sql<R, F: FnMut(&str)>(conn: &Connection, mut on_sql: F, f: impl FnOnce() -> R) -> R {
+        unsafe extern "C" fn hook<F: FnMut(&str)>(
+            event: c_uint,
+            ctx: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            if event == ffi::SQLITE_TRACE_STMT as c_uint {
+                // SAFETY: for SQLITE_TRACE_STMT, `sql` is a NUL-terminated string, and `ctx`
+                // is the `F` registered below, alive until the hook is removed.
+                let sql = unsafe { CStr::from_ptr(sql.cast::<c_char>()) }.to_string_lossy();
+                unsafe { (*ctx.cast::<F>())(&sql) };
+            }
+            0
+        }
+        struct Unhook(*mut ffi::sqlite3);
+        impl Drop for Unhook {
+            fn drop(&mut self) {
+                // SAFETY: removes the hook before `on_sql` goes out of scope.
+                unsafe { ffi::sqlite3_trace_v2(self.0, 0, None, std::ptr::null_mut()) };
+            }
+        }
+        // SAFETY: the handle stays valid while `conn` is borrowed; `on_sql` outlives the hook.
+        let db = unsafe { conn.handle() };
+        let ctx: *mut F = &mut on_sql;
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                db,
+                ffi::SQLITE_TRACE_STMT as c_uint,
+                Some(hook::<F>),
+                ctx.cast(),
+            )
+        };
+        let _unhook = Unhook(db);
+        f()
+    }
+
     fn points(conn: &Connection, user_id: i64) -> i64 {
         conn.query_row(
             "SELECT points FROM loyalty WHERE user_id = ?1",
@@ -109,55 +151,63 @@ mod tests {
     fn returns_the_new_balance() {
         let db = TempDb::new("balance");
         let conn = open(&db.0).unwrap();
-        assert_eq!(add_points(&conn, 1, 10).unwrap(), 10);
-        assert_eq!(add_points(&conn, 1, 5).unwrap(), 15);
-        assert_eq!(points(&conn, 1), 15);
+        assert_eq!(add_points(&conn, 1, 10).unwrap(), 10, "0 + 10 points");
+        assert_eq!(add_points(&conn, 1, 5).unwrap(), 15, "10 + 5 points");
+        assert_eq!(
+            points(&conn, 1),
+            15,
+            "the stored balance is what was returned"
+        );
         assert_eq!(points(&conn, 2), 0, "user 2 is untouched");
     }
 
     #[test]
-    fn two_simultaneous_requests_both_count() {
-        let db = TempDb::new("simultaneous");
-        // Two request handlers, each with its own connection. Their busy handler reports
-        // when they have to wait for the database's write lock.
-        let (waiting, waits) = mpsc::channel();
-        let mut connections = Vec::new();
-        for _ in 0..2 {
-            let mut conn = open(&db.0).unwrap();
-            let waiting = waiting.clone();
-            let handler = move |attempt: i32| {
-                if attempt == 0 {
-                    let _ = waiting.send(());
-                }
-                thread::sleep(Duration::from_millis(1));
-                attempt < 5000
-            };
-            conn.busy_handler(Some(handler)).unwrap();
-            connections.push(conn);
-        }
-
-        // A third connection takes the write lock, so both requests run up to the point
-        // where they must write, and wait there. Then the lock is released.
-        let mut holder = open(&db.0).unwrap();
-        let lock = holder
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .unwrap();
-        let workers: Vec<_> = connections
-            .into_iter()
-            .map(|conn| thread::spawn(move || add_points(&conn, 1, 1)))
-            .collect();
-        let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        for _ in 0..2 {
-            let _ =
-                waits.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
-        }
-        lock.rollback().unwrap();
-
-        for worker in workers {
-            worker.join().unwrap().expect("add_points failed");
-        }
+    fn a_write_from_another_process_is_not_lost() {
+        let db = TempDb::new("interleaved");
         let conn = open(&db.0).unwrap();
-        assert_eq!(points(&conn, 1), 2, "two requests added 1 point each");
+        // Another server process, with its own connection to the same file. It tries to
+        // add 100 points at the start of every statement `add_points` runs, and gives up
+        // at once if the database is locked (a lock in this process can't stop it).
+        let other = open(&db.0).unwrap();
+        other.busy_timeout(Duration::ZERO).unwrap();
+        let mut statements = Vec::new();
+        let mut added_by_other = 0;
+        let result = watch_sql(
+            &conn,
+            |sql| {
+                statements.push(sql.to_string());
+                let write = "UPDATE loyalty SET points = points + 100 WHERE user_id = 1";
+                if other.execute(write, []).is_ok() {
+                    added_by_other += 100;
+                }
+            },
+            || add_points(&conn, 1, 1),
+        );
+        let returned = result.unwrap_or_else(|err| {
+            panic!(
+                "add_points failed while another connection was writing: {err}. A \
+                 transaction that reads, then writes, can't upgrade its lock once another \
+                 connection has committed (SQLITE_BUSY): take the write lock at BEGIN \
+                 (Immediate) or do it all in one UPDATE"
+            )
+        });
+        assert!(
+            !statements.is_empty(),
+            "add_points ran no statement on the connection it was given"
+        );
+        let stored = points(&conn, 1);
+        assert_eq!(
+            stored,
+            added_by_other + 1,
+            "another process added {added_by_other} points while add_points added 1, yet \
+             the balance is {stored}: an update was lost between the read and the write, \
+             where a lock inside this process can't stop another one (statements run: \
+             {statements:?})"
+        );
+        assert_eq!(
+            returned, stored,
+            "add_points must return the balance it stored"
+        );
     }
 
     #[test]
@@ -173,13 +223,17 @@ mod tests {
                 thread::spawn(move || {
                     start.wait();
                     for _ in 0..PER_THREAD {
-                        add_points(&conn, 1, 1).unwrap();
+                        add_points(&conn, 1, 1).expect(
+                            "add_points failed while another connection was adding points too",
+                        );
                     }
                 })
             })
             .collect();
         for worker in workers {
-            worker.join().unwrap();
+            worker
+                .join()
+                .expect("a request handler panicked: see its message above");
         }
         let expected = (THREADS * PER_THREAD) as i64;
         let got = points(&open(&db.0).unwrap(), 1);

@@ -75,19 +75,32 @@ mod tests {
     #[test]
     fn new_database_gets_every_migration() {
         let conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&conn).unwrap(), 3);
-        assert_eq!(schema_version(&conn).unwrap(), 3);
-        assert_eq!(columns(&conn, "users"), ["id", "email", "display_name"]);
-        assert_eq!(columns(&conn, "sessions"), ["token", "user_id"]);
+        assert_eq!(
+            migrate(&conn).expect("migrating a new database failed"),
+            3,
+            "a new database gets all 3 migrations"
+        );
+        assert_eq!(schema_version(&conn).unwrap(), 3, "user_version records 3");
+        assert_eq!(
+            columns(&conn, "users"),
+            ["id", "email", "display_name"],
+            "migrations 1 and 2 built users"
+        );
+        assert_eq!(
+            columns(&conn, "sessions"),
+            ["token", "user_id"],
+            "migration 3 built sessions"
+        );
     }
 
     #[test]
     fn second_run_is_a_no_op() {
         let conn = Connection::open_in_memory().unwrap();
         migrate(&conn).unwrap();
-        let again = migrate(&conn).expect("the second startup failed");
+        let again = migrate(&conn)
+            .expect("the second startup failed: did it re-run a migration the database has?");
         assert_eq!(again, 0, "nothing is left to apply");
-        assert_eq!(schema_version(&conn).unwrap(), 3);
+        assert_eq!(schema_version(&conn).unwrap(), 3, "still at version 3");
     }
 
     #[test]
@@ -99,11 +112,34 @@ mod tests {
         conn.execute("INSERT INTO users (email) VALUES ('ada@example.com')", [])
             .unwrap();
 
-        assert_eq!(migrate(&conn).expect("upgrading from version 1 failed"), 2);
-        assert_eq!(schema_version(&conn).unwrap(), 3);
+        assert_eq!(
+            migrate(&conn).expect("upgrading from version 1 failed: did it re-run migration 1?"),
+            2,
+            "a database at version 1 needs migrations 2 and 3 only"
+        );
+        assert_eq!(schema_version(&conn).unwrap(), 3, "user_version records 3");
         let email: String = conn
             .query_row("SELECT email FROM users", [], |r| r.get(0))
             .unwrap();
         assert_eq!(email, "ada@example.com", "existing rows survive");
+    }
+
+    #[test]
+    fn a_failing_migration_stops_the_runner() {
+        // Someone created `users` by hand, so migration 1 can't run on this database.
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE users (id INTEGER PRIMARY KEY);")
+            .unwrap();
+        let result = migrate(&conn);
+        assert!(
+            result.is_err(),
+            "migration 1 fails on this database, yet migrate returned {result:?}: a runner \
+             that skips a failed migration starts the app on a schema it doesn't have"
+        );
+        assert_eq!(
+            schema_version(&conn).unwrap(),
+            0,
+            "the version must not claim migrations that failed"
+        );
     }
 }

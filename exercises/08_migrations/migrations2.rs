@@ -58,6 +58,53 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+
+    /// Runs `f` while `on_sql` is shown the text of every statement `conn` starts, exactly as
+    /// SQLite received it: placeholders such as `?1` appear in it, bound values never do.
+    /// (rusqlite's safe `trace_v2` needs its `trace` feature, which this course leaves off;
+    /// this installs the same SQLite hook through the C API.)
+    fn watch_sql<R, F: FnMut(&str)>(
+        conn: &mut Connection,
+        mut on_sql: F,
+        f: impl FnOnce(&mut Connection) -> R,
+    ) -> R {
+        unsafe extern "C" fn hook<F: FnMut(&str)>(
+            event: c_uint,
+            ctx: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            if event == ffi::SQLITE_TRACE_STMT as c_uint {
+                // SAFETY: for SQLITE_TRACE_STMT, `sql` is a NUL-terminated string, and `ctx`
+                // is the `F` registered below, alive until the hook is removed.
+                let sql = unsafe { CStr::from_ptr(sql.cast::<c_char>()) }.to_string_lossy();
+                unsafe { (*ctx.cast::<F>())(&sql) };
+            }
+            0
+        }
+        struct Unhook(*mut ffi::sqlite3);
+        impl Drop for Unhook {
+            fn drop(&mut self) {
+                // SAFETY: removes the hook before `on_sql` goes out of scope.
+                unsafe { ffi::sqlite3_trace_v2(self.0, 0, None, std::ptr::null_mut()) };
+            }
+        }
+        // SAFETY: the handle stays valid while `conn` is borrowed; `on_sql` outlives the hook.
+        let db = unsafe { conn.handle() };
+        let ctx: *mut F = &mut on_sql;
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                db,
+                ffi::SQLITE_TRACE_STMT as c_uint,
+                Some(hook::<F>),
+                ctx.cast(),
+            )
+        };
+        let _unhook = Unhook(db);
+        f(conn)
+    }
 
     /// Version 2 as first written: the last statement has a typo in a column name.
     const BROKEN_V2: &str = "
@@ -89,17 +136,33 @@ mod tests {
     #[test]
     fn good_migrations_apply() {
         let mut conn = database_at_v1();
-        assert_eq!(migrate(&mut conn, MIGRATIONS).unwrap(), 1);
-        assert_eq!(schema_version(&conn).unwrap(), 2);
-        assert!(exists(&conn, "tags"));
-        assert_eq!(email(&conn), "ada@example.com");
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).expect("migrating to version 2 failed"),
+            1,
+            "a database at version 1 needs migration 2 only"
+        );
+        assert_eq!(schema_version(&conn).unwrap(), 2, "user_version records 2");
+        assert!(exists(&conn, "tags"), "migration 2 creates the table tags");
+        assert_eq!(
+            email(&conn),
+            "ada@example.com",
+            "migration 2 lowercases e-mails"
+        );
     }
 
     #[test]
     fn failed_migration_leaves_the_previous_version() {
         let mut conn = database_at_v1();
-        assert!(migrate(&mut conn, &[MIGRATIONS[0], BROKEN_V2]).is_err());
-        assert_eq!(schema_version(&conn).unwrap(), 1);
+        let result = migrate(&mut conn, &[MIGRATIONS[0], BROKEN_V2]);
+        assert!(
+            result.is_err(),
+            "the broken migration must be reported: {result:?}"
+        );
+        assert_eq!(
+            schema_version(&conn).unwrap(),
+            1,
+            "the failed migration must leave the version at 1"
+        );
         assert!(
             !exists(&conn, "tags"),
             "half of version 2 was left behind: table tags"
@@ -120,9 +183,9 @@ mod tests {
         let mut conn = database_at_v1();
         let _ = migrate(&mut conn, &[MIGRATIONS[0], BROKEN_V2]);
         let applied = migrate(&mut conn, MIGRATIONS).expect("the corrected migration failed");
-        assert_eq!(applied, 1);
-        assert_eq!(schema_version(&conn).unwrap(), 2);
-        assert!(exists(&conn, "tags"));
+        assert_eq!(applied, 1, "the corrected migration 2 is applied");
+        assert_eq!(schema_version(&conn).unwrap(), 2, "user_version records 2");
+        assert!(exists(&conn, "tags"), "migration 2 creates the table tags");
     }
 
     #[test]
@@ -130,5 +193,46 @@ mod tests {
         let mut conn = database_at_v1();
         let _ = migrate(&mut conn, &[MIGRATIONS[0], BROKEN_V2]);
         assert!(conn.is_autocommit(), "a transaction was left open");
+    }
+
+    #[test]
+    fn the_version_bump_commits_with_the_migration() {
+        let mut conn = database_at_v1();
+        // SAFETY: the handle of `conn`, only read while `conn` is alive.
+        let db = unsafe { conn.handle() };
+        let mut statements: Vec<(String, bool)> = Vec::new();
+        watch_sql(
+            &mut conn,
+            |sql| {
+                // SAFETY: reads a flag of the connection that is running this statement.
+                let in_transaction = unsafe { ffi::sqlite3_get_autocommit(db) } == 0;
+                statements.push((sql.trim().to_ascii_uppercase(), in_transaction));
+            },
+            |conn| migrate(conn, MIGRATIONS),
+        )
+        .expect("migrating to version 2 failed");
+        let first = statements
+            .iter()
+            .position(|(sql, _)| sql.starts_with("UPDATE USERS SET EMAIL"))
+            .unwrap_or_else(|| panic!("migration 2 never ran: {statements:?}"));
+        let bump = statements
+            .iter()
+            .skip(first)
+            .position(|(sql, _)| sql.contains("USER_VERSION") && sql.contains('='))
+            .map(|n| first + n)
+            .unwrap_or_else(|| {
+                panic!("user_version was not set after migration 2: {statements:?}")
+            });
+        for (sql, in_transaction) in &statements[first..=bump] {
+            let ends_it = ["COMMIT", "END", "ROLLBACK"]
+                .iter()
+                .any(|k| sql.starts_with(k));
+            assert!(
+                *in_transaction && !ends_it,
+                "`{sql}` ends or runs outside migration 2's transaction, between its first \
+                 statement and its user_version bump: a crash there leaves the schema \
+                 changed and the version old. Statements: {statements:?}"
+            );
+        }
     }
 }

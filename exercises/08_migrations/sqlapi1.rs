@@ -191,10 +191,10 @@ mod tests {
     async fn create_answers_201_with_the_note() {
         let app = app(":memory:").unwrap();
         let (status, note) = create(&app, "groceries", "oat milk, coffee").await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::CREATED, "POST /notes creates: {note}");
         assert!(note["id"].is_i64(), "no id in {note}");
-        assert_eq!(note["title"], "groceries");
-        assert_eq!(note["body"], "oat milk, coffee");
+        assert_eq!(note["title"], "groceries", "the title as sent: {note}");
+        assert_eq!(note["body"], "oat milk, coffee", "the body as sent: {note}");
     }
 
     #[tokio::test]
@@ -208,17 +208,21 @@ mod tests {
             StatusCode::OK,
             "GET {uri} right after creating it: {fetched}"
         );
-        assert_eq!(fetched, created);
+        assert_eq!(fetched, created, "GET returns the note as it was created");
     }
 
     #[tokio::test]
     async fn list_returns_every_note_in_order() {
         let app = app(":memory:").unwrap();
-        assert_eq!(get(&app, "/notes").await, (StatusCode::OK, json!([])));
+        assert_eq!(
+            get(&app, "/notes").await,
+            (StatusCode::OK, json!([])),
+            "a new database has no notes"
+        );
         create(&app, "first", "a").await;
         create(&app, "second", "b").await;
         let (status, notes) = get(&app, "/notes").await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(status, StatusCode::OK, "GET /notes: {notes}");
         let titles: Vec<&str> = notes
             .as_array()
             .expect("a JSON array")
@@ -237,8 +241,16 @@ mod tests {
         let app = app(":memory:").unwrap();
         create(&app, "only", "one").await;
         let (status, body) = get(&app, "/notes/999").await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "body: {body}");
-        assert_eq!(body, json!({ "error": "note not found" }));
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "GET /notes/999: a note that doesn't exist is a 404, not an error; body: {body}"
+        );
+        assert_eq!(
+            body,
+            json!({ "error": "note not found" }),
+            "the 404 body names the problem"
+        );
     }
 
     #[tokio::test]
@@ -246,6 +258,39 @@ mod tests {
         let first = app(":memory:").unwrap();
         let second = app(":memory:").unwrap();
         create(&first, "mine", "x").await;
-        assert_eq!(get(&second, "/notes").await, (StatusCode::OK, json!([])));
+        assert_eq!(
+            get(&second, "/notes").await,
+            (StatusCode::OK, json!([])),
+            "a note created in one app showed up in another: each app needs its own \
+             connection, not one shared by the whole process"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_database_failure_is_a_500_not_a_404() {
+        let path = std::env::temp_dir().join(format!(
+            "backlings-sqlapi1-broken-{}.db",
+            std::process::id()
+        ));
+        let remove = || {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        };
+        remove();
+        let app = app(path.to_str().unwrap()).unwrap();
+        create(&app, "only", "one").await;
+        // A botched deploy renames the table behind the app's back.
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("ALTER TABLE notes RENAME TO notes_old;"))
+            .unwrap();
+        let (status, body) = get(&app, "/notes/1").await;
+        remove();
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the query failed (no such table), which is not \"no such note\": only \
+             QueryReturnedNoRows means missing, every other error is a 500; body: {body}"
+        );
     }
 }

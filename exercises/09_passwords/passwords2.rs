@@ -94,8 +94,12 @@ mod tests {
     fn state_with_alice(alice_hash_made_by: &Argon2) -> Arc<AppState> {
         let hash = alice_hash_made_by
             .hash_password(b"old password")
-            .unwrap()
+            .expect("hashing with valid parameters")
             .to_string();
+        state_with_alice_stored_as(hash)
+    }
+
+    fn state_with_alice_stored_as(hash: String) -> Arc<AppState> {
         Arc::new(AppState {
             users: Mutex::new(HashMap::from([("alice".to_string(), hash)])),
             argon2: argon2_with(64, 1),
@@ -112,12 +116,17 @@ mod tests {
             .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
             .unwrap();
-        app(state.clone()).oneshot(req).await.unwrap().status()
+        app(state.clone())
+            .oneshot(req)
+            .await
+            .expect("the router itself cannot fail")
+            .status()
     }
 
     fn alice_password_is(state: &AppState, password: &str) -> bool {
         let users = state.users.lock().unwrap();
-        let parsed = PasswordHash::new(&users["alice"]).unwrap();
+        let parsed = PasswordHash::new(&users["alice"])
+            .expect("alice's stored value must stay a PHC string");
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
@@ -129,10 +138,17 @@ mod tests {
         assert_eq!(
             change(&state, "old password", "new password").await,
             StatusCode::NO_CONTENT,
-            "alice typed her current password correctly"
+            "alice typed her current password correctly and was refused: hashing it again \
+             picks a new salt, so comparing strings never matches"
         );
-        assert!(alice_password_is(&state, "new password"));
-        assert!(!alice_password_is(&state, "old password"));
+        assert!(
+            alice_password_is(&state, "new password"),
+            "the change was accepted but alice's new password does not verify"
+        );
+        assert!(
+            !alice_password_is(&state, "old password"),
+            "alice's old password still works after the change"
+        );
     }
 
     #[tokio::test]
@@ -140,9 +156,25 @@ mod tests {
         let state = state_with_alice(&argon2_with(64, 1));
         assert_eq!(
             change(&state, "guess", "attacker's password").await,
-            StatusCode::FORBIDDEN
+            StatusCode::FORBIDDEN,
+            "someone who does not know alice's current password must not change it"
         );
-        assert!(alice_password_is(&state, "old password"));
+        assert!(
+            alice_password_is(&state, "old password"),
+            "alice's password changed although the current one was wrong"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_value_that_is_not_a_phc_string_verifies_nothing() {
+        // A row left over from the plaintext days, or damaged by hand.
+        let state = state_with_alice_stored_as("old password".to_string());
+        assert_eq!(
+            change(&state, "old password", "new password").await,
+            StatusCode::FORBIDDEN,
+            "a stored value that is not a PHC string must count as a wrong password: \
+             comparing it with the typed password as text accepts plaintext rows"
+        );
     }
 
     #[tokio::test]
@@ -152,8 +184,12 @@ mod tests {
         assert_eq!(
             change(&state, "old password", "new password").await,
             StatusCode::NO_CONTENT,
-            "alice's hash says m=32,t=2: verify with the parameters stored in it"
+            "alice's hash was made with m=32,t=2 before the parameters changed: verify with \
+             the salt and parameters stored in it, not the current ones"
         );
-        assert!(alice_password_is(&state, "new password"));
+        assert!(
+            alice_password_is(&state, "new password"),
+            "alice's new password does not verify"
+        );
     }
 }

@@ -87,8 +87,11 @@ mod tests {
 
     fn state_with(verify: Verifier) -> AppState {
         // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
-        let fast = Argon2::from(Params::new(64, 1, 1, None).unwrap());
-        let phc = fast.hash_password(b"s3cret!").unwrap().to_string();
+        let fast = Argon2::from(Params::new(64, 1, 1, None).expect("valid parameters"));
+        let phc = fast
+            .hash_password(b"s3cret!")
+            .expect("hashing with valid parameters")
+            .to_string();
         AppState {
             users: Arc::new(HashMap::from([("alice".to_string(), phc)])),
             verify,
@@ -112,8 +115,31 @@ mod tests {
             ("bob", "s3cret!", StatusCode::UNAUTHORIZED),
         ] {
             let resp = app.clone().oneshot(login_request(user, password)).await;
-            assert_eq!(resp.unwrap().status(), expected, "{user} / {password}");
+            let status = resp.expect("the router itself cannot fail").status();
+            assert_eq!(
+                status, expected,
+                "login as {user} with {password:?} answered {status}"
+            );
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_hash_is_a_500_not_a_crash() {
+        let exploding: Verifier = Arc::new(|_, _| panic!("the hashing thread ran out of memory"));
+        let app = app(state_with(exploding));
+        let answer = tokio::spawn(app.oneshot(login_request("alice", "s3cret!"))).await;
+        let status = answer
+            .expect(
+                "the login handler panicked when the password check did: the blocking task's \
+                 JoinError must become a 500, not a crashed request",
+            )
+            .expect("the router itself cannot fail")
+            .status();
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "a failed password check must answer 500, never let the user in"
+        );
     }
 
     #[tokio::test]
@@ -146,7 +172,7 @@ mod tests {
         timeout(Duration::from_secs(5), started_rx)
             .await
             .expect("the login never started hashing")
-            .unwrap();
+            .expect("the verifier is called while the test waits");
 
         let health = timeout(
             Duration::from_secs(5),
@@ -154,18 +180,22 @@ mod tests {
                 .oneshot(Request::get("/health").body(Body::empty()).unwrap()),
         )
         .await
-        .expect("/health did not answer")
-        .unwrap();
-        assert_eq!(health.status(), StatusCode::OK);
+        .expect("/health did not answer within 5 s while a login was hashing")
+        .expect("the router itself cannot fail");
+        assert_eq!(health.status(), StatusCode::OK, "/health must answer 200");
         events.lock().unwrap().push("health answered");
         let _ = release_tx.send(());
 
         let login = timeout(Duration::from_secs(5), login)
             .await
             .expect("the login never finished")
-            .unwrap()
-            .unwrap();
-        assert_eq!(login.status(), StatusCode::OK);
+            .expect("the login handler panicked")
+            .expect("the router itself cannot fail");
+        assert_eq!(
+            login.status(),
+            StatusCode::OK,
+            "alice's login with the right password must succeed"
+        );
         assert_eq!(
             *events.lock().unwrap(),
             ["hash started", "health answered", "hash finished"],

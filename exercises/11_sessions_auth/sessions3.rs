@@ -10,30 +10,24 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 type UserId = i64;
 
 /// One-way digest of a session token (see sessions2).
 fn token_digest(token: &str) -> [u8; 32] {
-    let params = Params::new(Params::MIN_M_COST, 1, 1, Some(32)).expect("valid parameters");
-    let mut digest = [0u8; 32];
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(token.as_bytes(), b"session-token-v1", &mut digest)
-        .expect("valid salt and output length");
-    digest
+    Sha256::digest(token.as_bytes()).into()
 }
 
-/// 32 bytes from the OS generator, as 64 hex characters (see sessions1).
+/// 32 bytes from the OS CSPRNG, as 64 hex characters (see sessions1).
 fn new_session_token() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -173,9 +167,16 @@ mod tests {
                 .body(Body::from(body.to_string())),
             None => req.body(Body::empty()),
         };
-        let resp = app.clone().oneshot(req.unwrap()).await.unwrap();
+        let req = req.expect("a well-formed request");
+        let resp = app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router itself cannot fail");
         let status = resp.status();
-        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let bytes = to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("a small JSON body");
         (
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
@@ -188,8 +189,12 @@ mod tests {
         let alice = format!("Bearer {}", state.sign_in(1));
         let app = app(state.clone());
         let note = json!({ "body": "wifi password: hunter2" });
-        let (status, _) = call(&app, "POST", "/notes", Some(&alice), Some(note)).await;
-        assert_eq!(status, StatusCode::CREATED);
+        let (status, answer) = call(&app, "POST", "/notes", Some(&alice), Some(note)).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "signed-in alice could not create a note: {answer}"
+        );
         (app, state, alice)
     }
 
@@ -207,7 +212,8 @@ mod tests {
                 assert_eq!(
                     status,
                     StatusCode::UNAUTHORIZED,
-                    "{method} {uri} with authorization {authorization:?} answered {answer}"
+                    "{method} {uri} with authorization {authorization:?} answered {status} \
+                     {answer}: a protected route must refuse anyone without a live session"
                 );
             }
         }
@@ -218,17 +224,24 @@ mod tests {
         let (app, state, alice) = app_with_alices_note().await;
         let bob = format!("Bearer {}", state.sign_in(2));
 
-        let (status, notes) = call(&app, "GET", "/notes/search?q=wifi", Some(&alice), None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(notes.as_array().map(Vec::len), Some(1), "{notes}");
-        let (status, notes) = call(&app, "GET", "/notes", Some(&alice), None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(notes.as_array().map(Vec::len), Some(1), "{notes}");
-
-        let (status, notes) = call(&app, "GET", "/notes/search?q=wifi", Some(&bob), None).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(notes, json!([]), "bob's search found alice's note");
-        let (_, notes) = call(&app, "GET", "/notes", Some(&bob), None).await;
-        assert_eq!(notes, json!([]));
+        for uri in ["/notes/search?q=wifi", "/notes"] {
+            let (status, notes) = call(&app, "GET", uri, Some(&alice), None).await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "signed-in alice was refused GET {uri}: {notes}"
+            );
+            assert_eq!(
+                notes.as_array().map(Vec::len),
+                Some(1),
+                "alice's GET {uri} must find her one note: {notes}"
+            );
+            let (status, notes) = call(&app, "GET", uri, Some(&bob), None).await;
+            assert_eq!(
+                (status, &notes),
+                (StatusCode::OK, &json!([])),
+                "bob's GET {uri} must answer 200 with none of alice's notes"
+            );
+        }
     }
 }

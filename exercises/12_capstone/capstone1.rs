@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use argon2::{Argon2, PasswordHash};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 type UserId = i64;
 
@@ -27,22 +28,16 @@ type UserId = i64;
 // Credentials and sessions
 // ---------------------------------------------------------------------------
 
-/// 32 bytes from the OS generator, as 64 hex characters.
+/// 32 bytes from the OS CSPRNG, as 64 hex characters.
 fn new_session_token() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// One-way digest of a session token: what the `sessions` table stores.
+/// One-way digest (SHA-256) of a session token: what the `sessions` table stores.
 fn token_digest(token: &str) -> [u8; 32] {
-    let params = Params::new(Params::MIN_M_COST, 1, 1, Some(32)).expect("valid parameters");
-    let mut digest = [0u8; 32];
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(token.as_bytes(), b"session-token-v1", &mut digest)
-        .expect("valid salt and output length");
-    digest
+    Sha256::digest(token.as_bytes()).into()
 }
 
 fn verify_password(password: &str, phc: &str) -> bool {
@@ -365,6 +360,8 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::Params;
+    use argon2::password_hash::PasswordHasher;
     use serde_json::Value;
     use std::net::SocketAddr;
     use std::time::Duration;
@@ -381,7 +378,7 @@ mod tests {
     async fn start() -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = app(AppState::new(fast_argon2()).unwrap());
+        let app = app(AppState::new(fast_argon2()).expect("AppState::new() failed"));
         tokio::spawn(async move { axum::serve(listener, app).await });
         addr
     }
@@ -474,10 +471,17 @@ mod tests {
     }
 
     async fn signed_in(addr: SocketAddr, username: &str) -> String {
-        assert_eq!(register(addr, username, "long passphrase").await, 201);
+        assert_eq!(
+            register(addr, username, "long passphrase").await,
+            201,
+            "{username} could not register"
+        );
         let (status, token) = login(addr, username, "long passphrase").await;
-        assert_eq!(status, 200, "{username} could not log in");
-        token.unwrap()
+        assert_eq!(
+            status, 200,
+            "{username} could not log in with the right password"
+        );
+        token.expect("a successful login returns {\"token\"}")
     }
 
     async fn new_note(addr: SocketAddr, token: &str, body: &str) -> i64 {
@@ -489,31 +493,101 @@ mod tests {
             Some(json!({ "body": body })),
         )
         .await;
-        assert_eq!(status, 201);
-        note["id"].as_i64().unwrap()
+        assert_eq!(
+            status, 201,
+            "a signed-in user could not create a note: {note}"
+        );
+        note["id"]
+            .as_i64()
+            .expect("a created note is returned with its \"id\"")
     }
 
     #[tokio::test]
     async fn the_whole_flow_works() {
         let addr = start().await;
         let alice = signed_in(addr, "alice").await;
-        assert_eq!(register(addr, "alice", "another").await, 409);
-        assert_eq!(login(addr, "alice", "wrong").await.0, 401);
+        assert_eq!(
+            register(addr, "alice", "another").await,
+            409,
+            "a taken username must be refused with 409"
+        );
+        assert_eq!(
+            login(addr, "alice", "wrong").await.0,
+            401,
+            "a wrong password must be refused with 401"
+        );
 
         let first = new_note(addr, &alice, "buy milk").await;
         let second = new_note(addr, &alice, "call mum").await;
         let (status, notes) = http(addr, "GET", "/notes", Some(&alice), None).await;
-        assert_eq!(status, 200);
-        assert_eq!(notes.as_array().map(Vec::len), Some(2), "{notes}");
+        assert_eq!(status, 200, "alice could not list her notes: {notes}");
+        assert_eq!(
+            notes.as_array().map(Vec::len),
+            Some(2),
+            "alice wrote two notes and lists {notes}"
+        );
 
         let (status, note) =
             http(addr, "GET", &format!("/notes/{second}"), Some(&alice), None).await;
-        assert_eq!((status, note["body"].as_str()), (200, Some("call mum")));
+        assert_eq!(
+            (status, note["body"].as_str()),
+            (200, Some("call mum")),
+            "alice must read her own note"
+        );
         let path = format!("/notes/{first}");
-        assert_eq!(http(addr, "DELETE", &path, Some(&alice), None).await.0, 204);
-        assert_eq!(http(addr, "GET", &path, Some(&alice), None).await.0, 404);
+        assert_eq!(
+            http(addr, "DELETE", &path, Some(&alice), None).await.0,
+            204,
+            "alice must be able to delete her own note"
+        );
+        assert_eq!(
+            http(addr, "GET", &path, Some(&alice), None).await.0,
+            404,
+            "a deleted note must be gone"
+        );
         let (_, notes) = http(addr, "GET", "/notes", Some(&alice), None).await;
-        assert_eq!(notes.as_array().map(Vec::len), Some(1), "{notes}");
+        assert_eq!(
+            notes.as_array().map(Vec::len),
+            Some(1),
+            "one of two notes deleted, yet alice lists {notes}"
+        );
+    }
+
+    #[tokio::test]
+    async fn usernames_are_data_whatever_their_characters() {
+        let addr = start().await;
+        // A real name with an apostrophe must work: refusing quotes is no fix.
+        assert_eq!(
+            register(addr, "d'artagnan", "long passphrase").await,
+            201,
+            "d'artagnan could not register"
+        );
+        let (status, token) = login(addr, "d'artagnan", "long passphrase").await;
+        assert_eq!(
+            status, 200,
+            "d'artagnan typed the right password and got {status}: a quote in a username \
+             must just work, which it does when the username is a bound parameter"
+        );
+        let token = token.expect("a successful login returns {\"token\"}");
+        let (status, _) = http(addr, "GET", "/notes", Some(&token), None).await;
+        assert_eq!(
+            status, 200,
+            "d'artagnan signed in but cannot list his notes"
+        );
+        // Characters that string-built SQL does not survive: the answer must stay 401.
+        for username in ["o'brien", "alice\u{0}", "\\'", "x'); DROP TABLE users; --"] {
+            let (status, _) = login(addr, username, "long passphrase").await;
+            assert_eq!(
+                status, 401,
+                "the unknown username {username:?} got {status}, expected 401: the username \
+                 is pasted into the SQL text; bind it as a parameter"
+            );
+        }
+        assert_eq!(
+            login(addr, "d'artagnan", "long passphrase").await.0,
+            200,
+            "d'artagnan can no longer log in: the users table was damaged"
+        );
     }
 
     #[tokio::test]
@@ -530,9 +604,55 @@ mod tests {
         let (status, token) = login(addr, &username, "pwned").await;
         if let Some(token) = &token {
             let (_, notes) = http(addr, "GET", "/notes", Some(token), None).await;
-            panic!("SQL injection in /login signed mallory in; she reads {notes}");
+            panic!("SQL injection in /login signed mallory in as alice; she reads {notes}");
         }
-        assert_eq!(status, 401);
+        assert_eq!(
+            status, 401,
+            "an injected username must be refused like any unknown user"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_blind_injection_in_the_login_reads_nothing() {
+        let addr = start().await;
+        let alice = signed_in(addr, "alice").await;
+        new_note(addr, &alice, "vault code 4711").await;
+        signed_in(addr, "mallory").await;
+
+        // Mallory logs in as herself with a condition appended to her name: no UNION,
+        // no comment. If the condition is pasted into the query, the login succeeds
+        // exactly when it is true: one yes/no answer per request is enough to read
+        // anything in the database.
+        let oracle = |condition: String| async move {
+            let username = format!("mallory' AND ({condition}) AND 'x'='x");
+            login(addr, &username, "long passphrase").await.0 == 200
+        };
+        if !oracle("1=1".to_string()).await {
+            return;
+        }
+        let mut leaked = String::new();
+        for position in 1..=10 {
+            let mut found = None;
+            for c in "abcdefghijklmnopqrstuvwxyz0123456789 ".chars() {
+                let probe = format!(
+                    "substr((SELECT body FROM notes ORDER BY id LIMIT 1), {position}, 1) = '{c}'"
+                );
+                if oracle(probe).await {
+                    found = Some(c);
+                    break;
+                }
+            }
+            match found {
+                Some(c) => leaked.push(c),
+                None => break,
+            }
+        }
+        panic!(
+            "blind SQL injection in /login: `mallory' AND (<condition>) AND 'x'='x` logs \
+             mallory in exactly when the condition holds, and {leaked:?} of alice's note \
+             leaked one character at a time. Blocking words like UNION or -- does not help; \
+             bind the username as a parameter"
+        );
     }
 
     #[tokio::test]
@@ -543,12 +663,15 @@ mod tests {
         let note = new_note(addr, &alice, "alice's secret").await;
 
         let (status, body) = http(addr, "GET", &format!("/notes/{note}"), Some(&bob), None).await;
-        assert_eq!(status, 404, "bob read alice's note: {body}");
+        assert_eq!(
+            status, 404,
+            "bob asked for alice's note and got {status} {body}, expected 404 as for a missing note"
+        );
         let missing = http(addr, "GET", "/notes/999", Some(&bob), None).await;
         assert_eq!(
             (status, body),
             missing,
-            "not yours must look like not there"
+            "alice's note and a missing one must get the same answer, or bob learns which ids exist"
         );
     }
 
@@ -568,11 +691,23 @@ mod tests {
         ] {
             let body = (method == "POST").then(|| json!({ "body": "spam" }));
             let (status, answer) = http(addr, method, uri, None, body).await;
-            assert_eq!(status, 401, "anonymous {method} {uri} answered {answer}");
+            assert_eq!(
+                status, 401,
+                "anonymous {method} {uri} answered {status} {answer}: without a session it \
+                 must be 401"
+            );
         }
-        let (status, _) = http(addr, "DELETE", &path, Some(&bob), None).await;
-        assert_eq!(status, 404, "bob deleted alice's note");
+        let theirs = http(addr, "DELETE", &path, Some(&bob), None).await;
+        assert_eq!(
+            theirs.0, 404,
+            "bob's DELETE of alice's note answered {theirs:?}, expected 404"
+        );
+        let missing = http(addr, "DELETE", "/notes/999", Some(&bob), None).await;
+        assert_eq!(
+            theirs, missing,
+            "deleting alice's note and a missing one must get the same answer"
+        );
         let (status, _) = http(addr, "GET", &path, Some(&alice), None).await;
-        assert_eq!(status, 200, "alice's note is gone");
+        assert_eq!(status, 200, "alice's note is gone: bob deleted it");
     }
 }

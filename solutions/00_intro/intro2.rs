@@ -30,34 +30,51 @@ mod tests {
     use axum::http::{Request, StatusCode, header};
     use tower::ServiceExt;
 
-    async fn get_health() -> (StatusCode, String, String) {
-        let request = Request::get("/health").body(Body::empty()).unwrap();
+    async fn get(path: &str) -> (StatusCode, String, String) {
+        let request = Request::get(path).body(Body::empty()).unwrap();
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
-        let content_type = response.headers()[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| value.to_str().unwrap_or("(not text)").to_owned())
+            .unwrap_or_default();
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
         (
             status,
             content_type,
-            String::from_utf8(body.to_vec()).unwrap(),
+            String::from_utf8_lossy(&body).into_owned(),
         )
     }
 
     #[tokio::test]
     async fn health_answers_ok() {
-        let (status, content_type, body) = get_health().await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(content_type, "text/plain; charset=utf-8");
-        assert_eq!(body, "ok", "the load balancer's probe expects exactly `ok`");
+        let (status, content_type, body) = get("/health").await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the probe takes the instance out of rotation unless GET /health answers 200"
+        );
+        assert_eq!(
+            body, "ok",
+            "the load balancer's probe compares the body with exactly `ok` (no quotes, no \
+             newline, lowercase)"
+        );
+        assert_eq!(
+            content_type, "text/plain; charset=utf-8",
+            "a `&'static str` handler answers plain text; the probe expects text, not JSON \
+             or HTML"
+        );
     }
 
     #[tokio::test]
     async fn unknown_path_is_404() {
-        let request = Request::get("/healthz").body(Body::empty()).unwrap();
-        let response = app().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let (status, _, body) = get("/healthz").await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "only /health is the health check: an unknown path must be 404, or a probe \
+             with a typo would see a healthy instance (got body {body:?})"
+        );
     }
 }

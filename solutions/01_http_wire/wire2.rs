@@ -87,18 +87,37 @@ mod tests {
     use std::io::Read;
     use std::time::Duration;
 
+    /// The greeting the contract promises on `GET /` (not ASCII, on purpose).
+    const EXPECTED_GREETING: &str = "Grüße aus Zürich — 5 € pro Tasse";
+
     /// A strict HTTP/1.1 client: reads exactly one response from a kept-alive connection.
     fn read_response(reader: &mut BufReader<TcpStream>) -> (String, Vec<(String, String)>, String) {
         let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
+        let read = reader.read_line(&mut line).expect(
+            "no status line arrived: the previous response's body was longer than its \
+             Content-Length said, or the server stopped answering",
+        );
+        assert!(
+            read > 0,
+            "the server closed the connection instead of answering: an HTTP/1.1 connection \
+             stays open for the next request, so the body's end must come from Content-Length"
+        );
         let status_line = line
             .strip_suffix("\r\n")
             .expect("the status line must end with CRLF")
             .to_owned();
+        assert!(
+            status_line.starts_with("HTTP/1.1 "),
+            "expected a status line, got {status_line:?}: bytes were left over after the \
+             previous body (the body was longer than its Content-Length, or something \
+             followed it)"
+        );
         let mut headers = Vec::new();
         loop {
             let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
+            reader
+                .read_line(&mut line)
+                .expect("the headers must end with an empty line (CRLF CRLF)");
             let line = line
                 .strip_suffix("\r\n")
                 .expect("header lines end with CRLF");
@@ -117,9 +136,12 @@ mod tests {
             )
             .1
             .parse()
-            .unwrap();
+            .expect("Content-Length must be a decimal number of bytes");
         let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
+        reader.read_exact(&mut body).expect(
+            "the body was shorter than its Content-Length: the client waits for bytes that \
+             never come",
+        );
         (
             status_line,
             headers,
@@ -128,7 +150,8 @@ mod tests {
     }
 
     fn connect() -> (TcpStream, BufReader<TcpStream>) {
-        let stream = TcpStream::connect(spawn_server().unwrap()).unwrap();
+        let addr = spawn_server().expect("the server must start");
+        let stream = TcpStream::connect(addr).expect("connect to the server");
         // Guard: a badly framed response must fail the test, not hang it.
         stream
             .set_read_timeout(Some(Duration::from_secs(2)))
@@ -144,16 +167,28 @@ mod tests {
             .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .unwrap();
         let (status, _, body) = read_response(&mut reader);
-        assert_eq!(status, "HTTP/1.1 200 OK");
-        assert_eq!(body, GREETING);
+        assert_eq!(status, "HTTP/1.1 200 OK", "GET / is answered 200 OK");
+        assert_eq!(
+            body, EXPECTED_GREETING,
+            "the client read exactly Content-Length bytes as the body: the length must count \
+             the body's UTF-8 bytes"
+        );
 
         // The same connection carries the next exchange: the first body must not overrun.
         stream
             .write_all(b"GET /menu HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .unwrap();
         let (status, _, body) = read_response(&mut reader);
-        assert_eq!(status, "HTTP/1.1 404 Not Found");
-        assert_eq!(body, "no page /menu");
+        assert_eq!(
+            status, "HTTP/1.1 404 Not Found",
+            "the second response must start right where the first body ended; anything else \
+             means bytes of the first response were left over (its Content-Length was wrong, \
+             or something followed the body)"
+        );
+        assert_eq!(
+            body, "no page /menu",
+            "the second response's body, framed by its own Content-Length"
+        );
     }
 
     #[test]
@@ -166,10 +201,16 @@ mod tests {
         let length = &headers
             .iter()
             .find(|(n, _)| n == "content-length")
-            .unwrap()
+            .expect("the response must have a Content-Length header")
             .1;
-        assert_eq!(length, &GREETING.len().to_string());
-        assert_ne!(GREETING.len(), GREETING.chars().count());
+        assert_eq!(
+            length,
+            &EXPECTED_GREETING.len().to_string(),
+            "Content-Length counts bytes: the greeting has {} characters but {} UTF-8 bytes \
+             (ü, ß, — and € take 2 or 3 bytes each)",
+            EXPECTED_GREETING.chars().count(),
+            EXPECTED_GREETING.len()
+        );
     }
 
     #[test]
@@ -179,9 +220,13 @@ mod tests {
             .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .unwrap();
         let (_, headers, _) = read_response(&mut reader);
-        assert!(headers.contains(&(
-            "content-type".to_owned(),
-            "text/plain; charset=utf-8".to_owned()
-        )));
+        assert!(
+            headers.contains(&(
+                "content-type".to_owned(),
+                "text/plain; charset=utf-8".to_owned()
+            )),
+            "the response must keep its `Content-Type: text/plain; charset=utf-8` header, \
+             so the client decodes the body as UTF-8; got {headers:?}"
+        );
     }
 }

@@ -76,34 +76,64 @@ fn main() -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn start_on_any_port(name: &'static str) -> SocketAddr {
+    fn start_on(name: &'static str, bind: &str) -> SocketAddr {
         let addr = start(&Config {
             name,
-            bind: "127.0.0.1:0".into(),
+            bind: bind.into(),
         })
-        .unwrap();
+        .unwrap_or_else(|e| panic!("start must bind {bind}: {e}"));
         assert_ne!(
             addr.port(),
             0,
-            "port 0 is a request for \"any free port\", not where the server listens"
+            "port 0 is a request for \"any free port\", not where the server listens: report \
+             the address the listener is bound to"
+        );
+        assert!(
+            addr.ip().is_loopback(),
+            "the server was asked to bind {bind}, a loopback address, but reported {addr}"
         );
         addr
     }
 
     #[test]
     fn reports_the_port_it_listens_on() {
-        let addr = start_on_any_port("alpha");
-        assert!(addr.ip().is_loopback(), "{addr}");
-        assert_eq!(fetch(addr).unwrap(), "alpha");
+        let addr = start_on("alpha", "127.0.0.1:0");
+        assert_eq!(
+            fetch(addr).expect("a client must be able to connect to the reported address"),
+            "alpha",
+            "the reported address {addr} must reach this server"
+        );
     }
 
     #[test]
     fn two_servers_run_side_by_side() {
-        let alpha = start_on_any_port("alpha");
-        let beta = start_on_any_port("beta");
-        assert_ne!(alpha, beta);
-        assert_eq!(fetch(alpha).unwrap(), "alpha");
-        assert_eq!(fetch(beta).unwrap(), "beta");
+        let alpha = start_on("alpha", "127.0.0.1:0");
+        let beta = start_on("beta", "127.0.0.1:0");
+        assert_ne!(
+            alpha, beta,
+            "two servers bound to port 0 get two different ports from the OS"
+        );
+        assert_eq!(
+            fetch(alpha).expect("connect to the first server"),
+            "alpha",
+            "the first server's address must reach the first server"
+        );
+        assert_eq!(
+            fetch(beta).expect("connect to the second server"),
+            "beta",
+            "the second server's address must reach the second server"
+        );
+    }
+
+    #[test]
+    fn a_bind_address_given_by_name_works() {
+        // Configs name hosts too: only the socket knows which address the name became.
+        let addr = start_on("delta", "localhost:0");
+        assert_eq!(
+            fetch(addr).expect("connect to the server bound to localhost:0"),
+            "delta",
+            "the address reported for `localhost:0` must reach this server"
+        );
     }
 
     #[test]
@@ -111,12 +141,14 @@ mod tests {
         // Binding a port some other socket holds fails instead of sharing it.
         let taken = TcpListener::bind("127.0.0.1:0").unwrap();
         let bind = taken.local_addr().unwrap().to_string();
+        let result = start(&Config {
+            name: "gamma",
+            bind: bind.clone(),
+        });
         assert!(
-            start(&Config {
-                name: "gamma",
-                bind
-            })
-            .is_err()
+            result.is_err(),
+            "{bind} is already taken: start must return the bind error, not report an \
+             address where another program listens"
         );
     }
 }

@@ -41,31 +41,46 @@ mod tests {
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (status, String::from_utf8(body.to_vec()).unwrap())
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     #[tokio::test]
     async fn user_id_is_captured() {
-        assert_eq!(get("/users/42").await, (StatusCode::OK, "user 42".into()));
+        assert_eq!(
+            get("/users/42").await,
+            (StatusCode::OK, "user 42".into()),
+            "GET /users/42 must reach get_user with id 42 (a `{{id}}` capture)"
+        );
     }
 
     #[tokio::test]
     async fn non_numeric_id_is_rejected() {
-        let (status, _) = get("/users/abc").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, body) = get("/users/abc").await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "`Path<u32>` refuses an id that is not a number with 400; got {body:?}"
+        );
     }
 
     #[tokio::test]
     async fn wildcard_captures_the_rest_of_the_path() {
         assert_eq!(
             get("/assets/css/site.css").await,
-            (StatusCode::OK, "asset css/site.css".into())
+            (StatusCode::OK, "asset css/site.css".into()),
+            "GET /assets/css/site.css must reach get_asset with the whole rest of the path: \
+             a wildcard (`{{*path}}`), not a one-segment capture"
         );
     }
 
     #[tokio::test]
     async fn capture_matches_one_segment_only() {
-        let (status, _) = get("/users/42/extra").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = get("/users/42/extra").await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "/users/42/extra is not a user: a `{{id}}` capture matches one segment, so this \
+             path has no route (404); got {body:?}"
+        );
     }
 }

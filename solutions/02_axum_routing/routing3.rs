@@ -60,14 +60,16 @@ mod tests {
         let response = app().oneshot(request).await.unwrap();
         let status = response.status();
         let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (status, String::from_utf8(body.to_vec()).unwrap())
+        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     #[tokio::test]
     async fn no_query_string_gives_the_first_page() {
         assert_eq!(
             get("/products").await,
-            (StatusCode::OK, r#"["anvil","bellows","chisel"]"#.into())
+            (StatusCode::OK, r#"["anvil","bellows","chisel"]"#.into()),
+            "a plain GET /products must give page 1 of 3 items, the values of \
+             `Pagination::default()` (not 400, and not serde's zeros)"
         );
     }
 
@@ -75,7 +77,9 @@ mod tests {
     async fn page_alone_uses_the_default_page_size() {
         assert_eq!(
             get("/products?page=2").await,
-            (StatusCode::OK, r#"["drill","file","gauge"]"#.into())
+            (StatusCode::OK, r#"["drill","file","gauge"]"#.into()),
+            "?page=2 alone: the missing per_page must come from the default (3), while the \
+             given page is kept"
         );
     }
 
@@ -86,7 +90,9 @@ mod tests {
             (
                 StatusCode::OK,
                 r#"["anvil","bellows","chisel","drill","file"]"#.into()
-            )
+            ),
+            "?per_page=5 alone: the missing page must come from the default (1), while the \
+             given per_page is kept"
         );
     }
 
@@ -94,13 +100,19 @@ mod tests {
     async fn both_parameters_are_honoured() {
         assert_eq!(
             get("/products?page=4&per_page=2").await,
-            (StatusCode::OK, r#"["hammer","level"]"#.into())
+            (StatusCode::OK, r#"["hammer","level"]"#.into()),
+            "?page=4&per_page=2: the values the client sent win over the defaults"
         );
     }
 
     #[tokio::test]
     async fn a_page_that_is_not_a_number_is_still_400() {
-        let (status, _) = get("/products?page=two").await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, body) = get("/products?page=two").await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "defaults fill *missing* parameters only: an invalid one must still be refused \
+             with 400, not silently replaced; got {body:?}"
+        );
     }
 }

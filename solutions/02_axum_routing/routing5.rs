@@ -108,7 +108,11 @@ async fn main() {
 mod tests {
     use super::*;
     use std::future::Future;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// Fails the test instead of hanging when the server never answers.
     async fn guard<T>(what: &str, future: impl Future<Output = T>) -> T {
@@ -118,13 +122,72 @@ mod tests {
         }
     }
 
+    /// The server under test, on its own thread and current-thread runtime, watched:
+    /// `idle` is true while the runtime's thread is parked with nothing to do, and
+    /// `extra_threads` counts the threads the runtime started (its blocking pool).
+    struct Server {
+        addr: SocketAddr,
+        idle: Arc<AtomicBool>,
+        extra_threads: Arc<AtomicUsize>,
+    }
+
+    fn start_server(queue: Arc<JobQueue>) -> Server {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let idle = Arc::new(AtomicBool::new(false));
+        let extra_threads = Arc::new(AtomicUsize::new(0));
+        let (parked, unparked, started) = (idle.clone(), idle.clone(), extra_threads.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .on_thread_start(move || {
+                    started.fetch_add(1, Ordering::SeqCst);
+                })
+                .on_thread_park(move || parked.store(true, Ordering::SeqCst))
+                .on_thread_unpark(move || unparked.store(false, Ordering::SeqCst))
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, app(queue)).await.unwrap();
+            });
+        });
+        Server {
+            addr,
+            idle,
+            extra_threads,
+        }
+    }
+
+    /// A minimal HTTP/1.1 client: sends one request and returns (status, body).
+    async fn call(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let status = response
+            .get(9..12)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        let (_, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+        (status, body.to_owned())
+    }
+
     #[tokio::test]
     async fn producer_is_served_while_a_worker_waits() {
         let queue = Arc::new(JobQueue::default());
-        let addr = spawn_server(queue.clone());
+        let server = start_server(queue.clone());
+        let addr = server.addr;
 
         // A worker asks for a job while the queue is empty: its request parks.
-        let worker = tokio::spawn(request(addr, "GET", "/jobs/next", ""));
+        let worker = tokio::spawn(call(addr, "GET", "/jobs/next", ""));
         guard(
             "the worker's GET /jobs/next never reached the handler",
             async {
@@ -135,36 +198,72 @@ mod tests {
         )
         .await;
 
+        // A waiting handler leaves the thread free: the runtime goes idle until an event.
+        guard(
+            "while a worker waited for a job, the server's only thread never went idle: the \
+             handler keeps it busy, by blocking it (a std Condvar wait, thread::sleep) or by \
+             polling in a loop; `.await` a notification instead",
+            async {
+                while !server.idle.load(Ordering::SeqCst) {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            },
+        )
+        .await;
+
         // While it is parked, the server must still answer other requests.
         let (status, _) = guard(
             "POST /jobs got no answer while a worker was parked in GET /jobs/next: \
              that handler blocks the server's only thread",
-            request(addr, "POST", "/jobs", "send invoice 9"),
+            call(addr, "POST", "/jobs", "send invoice 9"),
         )
         .await;
-        assert_eq!(status, 202);
+        assert_eq!(
+            status, 202,
+            "POST /jobs queues the job and answers 202 Accepted"
+        );
 
         let (status, job) = guard("the parked worker was never woken", worker)
             .await
-            .unwrap();
-        assert_eq!((status, job.as_str()), (200, "send invoice 9"));
-        assert_eq!(queue.waiting.load(Ordering::SeqCst), 0);
+            .expect("the worker's request task panicked");
+        assert_eq!(
+            (status, job.as_str()),
+            (200, "send invoice 9"),
+            "the parked worker must receive the job posted while it waited"
+        );
+        assert_eq!(
+            queue.waiting.load(Ordering::SeqCst),
+            0,
+            "once served, the worker is no longer counted as waiting"
+        );
+        let extra_threads = server.extra_threads.load(Ordering::SeqCst);
+        assert_eq!(
+            extra_threads, 0,
+            "the server started {extra_threads} extra thread(s) to wait for a job \
+             (spawn_blocking): each parked worker would hold an OS thread; waiting must be an \
+             `.await` on the runtime's own thread"
+        );
     }
 
     #[tokio::test]
     async fn queued_jobs_come_out_in_order() {
-        let addr = spawn_server(Arc::new(JobQueue::default()));
+        let server = start_server(Arc::new(JobQueue::default()));
         for job in ["a", "b"] {
-            let (status, _) = guard("POST /jobs hung", request(addr, "POST", "/jobs", job)).await;
-            assert_eq!(status, 202);
+            let (status, _) =
+                guard("POST /jobs hung", call(server.addr, "POST", "/jobs", job)).await;
+            assert_eq!(status, 202, "POST /jobs answers 202 Accepted");
         }
         for expected in ["a", "b"] {
             let (status, job) = guard(
-                "GET /jobs/next hung",
-                request(addr, "GET", "/jobs/next", ""),
+                "GET /jobs/next hung although jobs were queued",
+                call(server.addr, "GET", "/jobs/next", ""),
             )
             .await;
-            assert_eq!((status, job.as_str()), (200, expected));
+            assert_eq!(
+                (status, job.as_str()),
+                (200, expected),
+                "queued jobs come out oldest first, without waiting"
+            );
         }
     }
 }

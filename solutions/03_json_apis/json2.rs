@@ -101,6 +101,16 @@ mod tests {
             .unwrap()
     }
 
+    fn location(parts: &Parts) -> String {
+        parts
+            .headers
+            .get(header::LOCATION)
+            .expect("the 201 response has no Location header: the client cannot tell where the new article lives")
+            .to_str()
+            .expect("the Location header must be text")
+            .to_string()
+    }
+
     #[tokio::test]
     async fn create_answers_201_created() {
         let app = app();
@@ -108,32 +118,47 @@ mod tests {
         assert_eq!(
             parts.status,
             StatusCode::CREATED,
-            "a create must answer 201"
+            "a create must answer 201 Created, not 200: clients and caches rely on it"
         );
         assert_eq!(
             article,
-            json!({"id": 1, "title": "Hello", "body": "Lorem ipsum."})
+            json!({"id": 1, "title": "Hello", "body": "Lorem ipsum."}),
+            "the 201 response still carries the new article as JSON"
+        );
+        assert_eq!(
+            location(&parts),
+            "/articles/1",
+            "the first article is /articles/1: Location names the article just created"
         );
     }
 
     #[tokio::test]
     async fn location_points_at_the_new_article() {
         let app = app();
-        send(&app, create("First")).await;
-        let (parts, created) = send(&app, create("Second")).await;
-        let location = parts
-            .headers
-            .get(header::LOCATION)
-            .expect("the 201 response has no Location header")
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert_eq!(location, "/articles/2");
+        for (n, title) in ["First", "Second", "Third"].into_iter().enumerate() {
+            let (parts, created) = send(&app, create(title)).await;
+            let location = location(&parts);
+            assert_eq!(
+                location,
+                format!("/articles/{}", n + 1),
+                "article number {} must be at /articles/{}: Location is built from the new \
+                 article's id",
+                n + 1,
+                n + 1
+            );
 
-        // A client follows the Location header instead of building URLs itself.
-        let follow = Request::get(location.as_str()).body(Body::empty()).unwrap();
-        let (parts, fetched) = send(&app, follow).await;
-        assert_eq!(parts.status, StatusCode::OK);
-        assert_eq!(fetched, created);
+            // A client follows the Location header instead of building URLs itself.
+            let follow = Request::get(location.as_str()).body(Body::empty()).unwrap();
+            let (parts, fetched) = send(&app, follow).await;
+            assert_eq!(
+                parts.status,
+                StatusCode::OK,
+                "following Location ({location}) must find the article"
+            );
+            assert_eq!(
+                fetched, created,
+                "following Location ({location}) must give the article that was just created"
+            );
+        }
     }
 }

@@ -143,7 +143,29 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Request, header};
     use serde_json::{Value, json};
+    use std::marker::PhantomData;
     use tower::ServiceExt;
+
+    /// Tells at compile time whether `T` implements `Serialize` (autoref specialization:
+    /// the first `implements_serialize` applies only when `T: Serialize`; otherwise method
+    /// lookup falls back to the one on `&Probe<T>`).
+    struct Probe<T>(PhantomData<T>);
+
+    #[allow(dead_code)] // only one of the two traits is used, depending on `T`
+    trait ViaSerialize {
+        fn implements_serialize(&self) -> bool {
+            true
+        }
+    }
+    impl<T: Serialize> ViaSerialize for Probe<T> {}
+
+    #[allow(dead_code)]
+    trait Fallback {
+        fn implements_serialize(&self) -> bool {
+            false
+        }
+    }
+    impl<T> Fallback for &Probe<T> {}
 
     const PASSWORD: &str = "correct horse battery staple";
 
@@ -177,10 +199,10 @@ mod tests {
 
     /// The attack: read a response and look for anything that helps crack the password.
     fn assert_no_secrets(body: &str, hash: &str) {
-        let json: Value = serde_json::from_str(body).unwrap();
+        let json: Value = serde_json::from_str(body).expect("the response must be JSON");
         let mut keys: Vec<&str> = json
             .as_object()
-            .unwrap()
+            .expect("the response must be a JSON object")
             .keys()
             .map(|k| k.as_str())
             .collect();
@@ -190,9 +212,18 @@ mod tests {
             ["email", "id", "name"],
             "the response must have exactly the public fields, got {body}"
         );
-        assert!(!body.contains(hash), "the password hash leaked: {body}");
-        assert!(!body.contains("$argon2"), "a password hash leaked: {body}");
-        assert!(!body.contains(PASSWORD), "the password leaked: {body}");
+        assert!(
+            !body.contains(hash),
+            "the stored password hash leaked: anyone can crack it offline: {body}"
+        );
+        assert!(
+            !body.contains("$argon2"),
+            "a password hash leaked: anyone can crack it offline: {body}"
+        );
+        assert!(
+            !body.contains(PASSWORD),
+            "the password itself leaked: {body}"
+        );
     }
 
     #[tokio::test]
@@ -220,10 +251,23 @@ mod tests {
         let (status, body) = send(&app, req).await;
         assert_eq!(status, StatusCode::OK, "body: {body}");
         assert_no_secrets(&body, &stored_hash(&db));
-        let json: Value = serde_json::from_str(&body).unwrap();
+        let json: Value = serde_json::from_str(&body).expect("the response must be JSON");
         assert_eq!(
             json,
-            json!({"id": 1, "email": "ada@example.com", "name": "Ada"})
+            json!({"id": 1, "email": "ada@example.com", "name": "Ada"}),
+            "the profile shows the user's public fields, with their stored values"
+        );
+    }
+
+    #[test]
+    fn the_row_type_cannot_be_serialized() {
+        // Hiding the hash per field (`skip_serializing`), blanking it, or deleting its key
+        // from the JSON are blocklists: the next column added to the row leaks again.
+        assert!(
+            !(&Probe::<UserRow>(PhantomData)).implements_serialize(),
+            "`UserRow` still implements `Serialize`: a serializable row is one `Json(row)` \
+             away from leaking every column; answer with a public type that lists the fields \
+             clients may see, and remove `Serialize` from the row"
         );
     }
 }

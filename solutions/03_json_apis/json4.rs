@@ -8,8 +8,8 @@
 
 // API contract:
 //   POST /users {"email": "...", "name": "..."} -> 201 {"id", "email", "name", "is_admin"}
-//   only the server decides `id` and `is_admin`: a body that sets them must not take
-//   effect (refusing it with a 4xx is best)
+//   only the server decides `id` and `is_admin`: a body with any key other than `email`
+//   and `name` is refused with a 4xx, and creates nothing
 //   GET  /users/{id}                            -> 200 the user, 404 if there is none
 
 use std::sync::{Arc, Mutex};
@@ -98,7 +98,7 @@ mod tests {
         )
     }
 
-    fn post_users(body: Value) -> Request<Body> {
+    fn post_users(body: &Value) -> Request<Body> {
         Request::post("/users")
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
@@ -111,44 +111,73 @@ mod tests {
             .unwrap()
     }
 
-    #[tokio::test]
-    async fn signup_creates_a_regular_user() {
-        let app = app();
-        let req = post_users(json!({"email": "ada@example.com", "name": "Ada"}));
-        let (status, user) = send(&app, req).await;
-        assert_eq!(status, StatusCode::CREATED, "body: {user}");
-        let expected =
-            json!({"id": 2, "email": "ada@example.com", "name": "Ada", "is_admin": false});
-        assert_eq!(user, expected);
-        assert_eq!(send(&app, get_user(2)).await.1, expected);
+    fn root() -> Value {
+        json!({"id": 1, "email": "root@example.com", "name": "Operator", "is_admin": true})
     }
 
     #[tokio::test]
-    async fn signup_cannot_grant_admin() {
-        // The attack: add the privileged field to an ordinary signup.
+    async fn signup_creates_a_regular_user() {
         let app = app();
-        let req = post_users(json!({
-            "email": "mallory@example.com",
-            "name": "Mallory",
-            "is_admin": true
-        }));
-        let (status, body) = send(&app, req).await;
-        if status.is_client_error() {
-            // Rejected: nothing may have been created.
+        let req = post_users(&json!({"email": "ada@example.com", "name": "Ada"}));
+        let (status, user) = send(&app, req).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "an ordinary signup must succeed; body: {user}"
+        );
+        let expected =
+            json!({"id": 2, "email": "ada@example.com", "name": "Ada", "is_admin": false});
+        assert_eq!(
+            user, expected,
+            "the new user gets the next id and is not an admin"
+        );
+        assert_eq!(
+            send(&app, get_user(2)).await.1,
+            expected,
+            "GET /users/2 shows the user just created"
+        );
+    }
+
+    #[tokio::test]
+    async fn signup_cannot_set_privileged_or_unknown_fields() {
+        // The attack: add a privileged field (or a guess at one) to an ordinary signup.
+        for extra in [
+            json!({"is_admin": true}),
+            json!({"id": 1}),
+            json!({"isAdmin": true}),
+            json!({"role": "admin"}),
+        ] {
+            let app = app();
+            let mut body = json!({"email": "mallory@example.com", "name": "Mallory"});
+            let (key, value) = extra.as_object().unwrap().iter().next().unwrap();
+            body[key] = value.clone();
+            let (status, response) = send(&app, post_users(&body)).await;
+            if status.is_success() {
+                let (_, stored) = send(&app, get_user(2)).await;
+                assert_ne!(
+                    stored["is_admin"],
+                    json!(true),
+                    "mass assignment: a signup carrying {key:?} made the client an \
+                     administrator: {stored}"
+                );
+            }
+            assert!(
+                status.is_client_error(),
+                "a signup carrying {key:?} was accepted ({status}: {response}): the input \
+                 type must list exactly what a client may send and refuse every other key \
+                 (4xx). Resetting or ignoring the fields you thought of is a blocklist: the \
+                 next privileged field added to the model slips through"
+            );
             let (status, _) = send(&app, get_user(2)).await;
             assert_eq!(
                 status,
                 StatusCode::NOT_FOUND,
-                "a rejected signup created a user"
+                "the signup carrying {key:?} was refused, yet it created a user"
             );
-        } else {
-            assert!(status.is_success(), "got {status}: {body}");
-            let id = body["id"].as_u64().expect("the response has no id");
-            let (_, stored) = send(&app, get_user(id)).await;
             assert_eq!(
-                stored["is_admin"],
-                json!(false),
-                "mass assignment: the client made itself admin: {stored}"
+                send(&app, get_user(1)).await.1,
+                root(),
+                "the signup carrying {key:?} changed the root user"
             );
         }
     }

@@ -153,7 +153,9 @@ mod tests {
             .map(|e| {
                 let message = e["message"].as_str().unwrap_or_default();
                 assert!(!message.is_empty(), "entry without a message: {e}");
-                e["field"].as_str().expect("entry without a field")
+                e["field"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("each entry names its `field`: {e}"))
             })
             .collect()
     }
@@ -164,7 +166,8 @@ mod tests {
         assert_eq!(status, StatusCode::CREATED, "body: {body}");
         assert_eq!(
             body,
-            json!({"username": "ada_l", "email": "ada@example.com"})
+            json!({"username": "ada_l", "email": "ada@example.com"}),
+            "the new account, without the password"
         );
     }
 
@@ -172,17 +175,30 @@ mod tests {
     async fn every_invalid_field_is_reported_at_once() {
         let (status, body) = signup("a!", "not-an-email", "short").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "body: {body}");
-        assert_eq!(invalid_fields(&body), ["username", "email", "password"]);
+        assert_eq!(
+            invalid_fields(&body),
+            ["username", "email", "password"],
+            "all three fields are invalid: all three are reported at once, in order"
+        );
     }
 
     #[tokio::test]
     async fn only_the_invalid_fields_are_reported() {
         let (status, body) = signup("ada_l", "ada@localhost", "correct horse battery").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "body: {body}");
-        assert_eq!(invalid_fields(&body), ["email"]);
+        assert_eq!(
+            invalid_fields(&body),
+            ["email"],
+            "only the e-mail (no dot in the domain) is invalid"
+        );
 
         let (status, body) = signup("this_name_is_far_too_long", "ada@example.com", "tiny").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "body: {body}");
-        assert_eq!(invalid_fields(&body), ["username", "password"]);
+        assert_eq!(
+            invalid_fields(&body),
+            ["username", "password"],
+            "the username (too long) and the password (too short) are invalid, the \
+             e-mail is fine"
+        );
     }
 }

@@ -10,12 +10,10 @@
 //   GET /orders/{id} -> 200 {"id", "item", "quantity"}
 //                    -> 404 {"error": "not_found"}
 //                    -> 500 {"error": "internal_error", "error_id": "<id>"}, the id at
-//                       least 8 characters long, and one server log line containing that
-//                       id and the underlying error
+//                       least 16 characters long, fresh and random for every error
+//                       (from the OS's CSPRNG, e.g. `getrandom`), and one server log
+//                       line containing that id and the underlying error
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
@@ -38,11 +36,12 @@ fn log_error(line: String) {
     SERVER_LOG.lock().unwrap().push(line);
 }
 
-/// A fresh, hard to guess id for one error occurrence.
+/// A fresh, unguessable id for one error occurrence: 128 bits from the OS's CSPRNG.
 fn new_error_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{:016x}", RandomState::new().hash_one(n))
+    let mut bytes = [0u8; 16];
+    // Without the OS's random numbers the server can't make ids (or tokens) safely.
+    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Serialize)]
@@ -143,16 +142,89 @@ mod tests {
     async fn orders_and_missing_orders_are_answered() {
         let db = open_db();
         let (status, body) = get_order(app(db.clone()), 1).await;
-        assert_eq!(status, StatusCode::OK);
-        let order: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(order, json!({"id": 1, "item": "keyboard", "quantity": 2}));
+        assert_eq!(status, StatusCode::OK, "order 1 exists; body: {body}");
+        let order: Value = serde_json::from_str(&body).expect("the order is JSON");
+        assert_eq!(
+            order,
+            json!({"id": 1, "item": "keyboard", "quantity": 2}),
+            "order 1 as JSON"
+        );
 
         let (status, body) = get_order(app(db), 2).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(
-            serde_json::from_str::<Value>(&body).unwrap()["error"],
-            "not_found"
+            status,
+            StatusCode::NOT_FOUND,
+            "there is no order 2; body: {body}"
         );
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).expect("the 404 body is JSON")["error"],
+            "not_found",
+            "404s stay as they are; body: {body}"
+        );
+    }
+
+    /// Breaks the database with `sql`, requests order 1, and checks the 500 reveals none
+    /// of `secrets`. Returns the error id of the response.
+    async fn error_id_after(sql: &str, secrets: &[&str]) -> String {
+        let db = open_db();
+        db.lock().unwrap().execute_batch(sql).unwrap();
+        let (status, body) = get_order(app(db), 1).await;
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "after `{sql}` the query fails: a 500; body: {body}"
+        );
+        for secret in secrets {
+            assert!(
+                !body.to_lowercase().contains(&secret.to_lowercase()),
+                "the response leaks {secret:?}: {body}"
+            );
+        }
+        let json: Value = serde_json::from_str(&body).expect("the 500 body must be JSON");
+        json["error_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("the 500 body needs an `error_id` string: {body}"))
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn other_failures_do_not_leak_either() {
+        // Another botched migration: a renamed column. Nothing of its message may leak,
+        // whichever words it happens to use.
+        error_id_after(
+            "ALTER TABLE orders RENAME COLUMN quantity TO qty;",
+            &[
+                "no such column",
+                "column",
+                "quantity",
+                "qty",
+                "orders",
+                "SELECT",
+            ],
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn error_ids_are_fresh_and_unguessable() {
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(error_id_after("DROP TABLE orders;", &["no such table"]).await);
+        }
+        for (i, a) in ids.iter().enumerate() {
+            assert!(
+                a.len() >= 16,
+                "error id {a:?} is too short to be unguessable: 16 characters at least"
+            );
+            for b in &ids[i + 1..] {
+                let same = a.chars().zip(b.chars()).filter(|(x, y)| x == y).count();
+                assert!(
+                    same * 4 <= a.len().min(b.len()) * 3,
+                    "error ids {a:?} and {b:?} are alike in {same} places: ids from a counter \
+                     or a clock can be guessed from each other; use random bytes from the OS"
+                );
+            }
+        }
     }
 
     #[tokio::test]
@@ -177,9 +249,9 @@ mod tests {
         assert_eq!(json["error"], "internal_error", "body: {body}");
         let error_id = json["error_id"]
             .as_str()
-            .filter(|id| id.len() >= 8)
+            .filter(|id| id.len() >= 16)
             .unwrap_or_else(|| {
-                panic!("the 500 body needs an `error_id` string of at least 8 characters: {body}")
+                panic!("the 500 body needs an `error_id` string of at least 16 characters: {body}")
             });
 
         // Operators can still find out what happened, from the id the user reports.

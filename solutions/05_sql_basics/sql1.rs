@@ -57,6 +57,49 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+
+    /// Runs `f` while `on_sql` is shown the text of every statement `conn` starts, exactly as
+    /// SQLite received it: placeholders such as `?1` appear in it, bound values never do.
+    /// (rusqlite's safe `trace_v2` needs its `trace` feature, which this course leaves off;
+    /// this installs the same SQLite hook through the C API.)
+    fn watch_sql<R, F: FnMut(&str)>(conn: &Connection, mut on_sql: F, f: impl FnOnce() -> R) -> R {
+        unsafe extern "C" fn hook<F: FnMut(&str)>(
+            event: c_uint,
+            ctx: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            if event == ffi::SQLITE_TRACE_STMT as c_uint {
+                // SAFETY: for SQLITE_TRACE_STMT, `sql` is a NUL-terminated string, and `ctx`
+                // is the `F` registered below, alive until the hook is removed.
+                let sql = unsafe { CStr::from_ptr(sql.cast::<c_char>()) }.to_string_lossy();
+                unsafe { (*ctx.cast::<F>())(&sql) };
+            }
+            0
+        }
+        struct Unhook(*mut ffi::sqlite3);
+        impl Drop for Unhook {
+            fn drop(&mut self) {
+                // SAFETY: removes the hook before `on_sql` goes out of scope.
+                unsafe { ffi::sqlite3_trace_v2(self.0, 0, None, std::ptr::null_mut()) };
+            }
+        }
+        // SAFETY: the handle stays valid while `conn` is borrowed; `on_sql` outlives the hook.
+        let db = unsafe { conn.handle() };
+        let ctx: *mut F = &mut on_sql;
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                db,
+                ffi::SQLITE_TRACE_STMT as c_uint,
+                Some(hook::<F>),
+                ctx.cast(),
+            )
+        };
+        let _unhook = Unhook(db);
+        f()
+    }
 
     #[test]
     fn updates_the_price_of_the_right_product() {
@@ -66,7 +109,11 @@ mod tests {
             1,
             "one row should change"
         );
-        assert_eq!(price_of(&conn, 2).unwrap(), 7900);
+        assert_eq!(
+            price_of(&conn, 2).unwrap(),
+            7900,
+            "the grinder (product 2) should now cost 7900 cents"
+        );
     }
 
     #[test]
@@ -92,6 +139,34 @@ mod tests {
             0,
             "there is no product 99"
         );
-        assert_eq!(price_of(&conn, 2).unwrap(), 8900);
+        assert_eq!(
+            price_of(&conn, 2).unwrap(),
+            8900,
+            "updating a missing product must not change product 2"
+        );
+    }
+
+    #[test]
+    fn values_are_bound_not_written_into_the_sql() {
+        let conn = open_db().unwrap();
+        let mut statements = Vec::new();
+        let changed = watch_sql(
+            &conn,
+            |sql| statements.push(sql.to_string()),
+            || update_price(&conn, 3, 4242),
+        )
+        .expect("update_price failed");
+        assert_eq!(changed, 1, "one row should change");
+        assert!(
+            !statements.is_empty(),
+            "update_price ran no statement on the connection it was given"
+        );
+        for sql in &statements {
+            assert!(
+                !sql.contains("4242"),
+                "the price was written into the SQL text instead of being bound to a \
+                 placeholder (chapter 06 shows where that leads). SQL was: {sql}"
+            );
+        }
     }
 }

@@ -54,17 +54,48 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::ffi;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
 
-    #[test]
-    fn right_password_logs_in() {
-        let conn = open_db().unwrap();
-        assert_eq!(login(&conn, "ada", "analytical").unwrap(), Some(3));
-    }
-
-    #[test]
-    fn wrong_password_is_refused() {
-        let conn = open_db().unwrap();
-        assert_eq!(login(&conn, "admin", "password").unwrap(), None);
+    /// Runs `f` while `on_sql` is shown the text of every statement `conn` starts, exactly as
+    /// SQLite received it: placeholders such as `?1` appear in it, bound values never do.
+    /// (rusqlite's safe `trace_v2` needs its `trace` feature, which this course leaves off;
+    /// this installs the same SQLite hook through the C API.)
+    fn watch_sql<R, F: FnMut(&str)>(conn: &Connection, mut on_sql: F, f: impl FnOnce() -> R) -> R {
+        unsafe extern "C" fn hook<F: FnMut(&str)>(
+            event: c_uint,
+            ctx: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            if event == ffi::SQLITE_TRACE_STMT as c_uint {
+                // SAFETY: for SQLITE_TRACE_STMT, `sql` is a NUL-terminated string, and `ctx`
+                // is the `F` registered below, alive until the hook is removed.
+                let sql = unsafe { CStr::from_ptr(sql.cast::<c_char>()) }.to_string_lossy();
+                unsafe { (*ctx.cast::<F>())(&sql) };
+            }
+            0
+        }
+        struct Unhook(*mut ffi::sqlite3);
+        impl Drop for Unhook {
+            fn drop(&mut self) {
+                // SAFETY: removes the hook before `on_sql` goes out of scope.
+                unsafe { ffi::sqlite3_trace_v2(self.0, 0, None, std::ptr::null_mut()) };
+            }
+        }
+        // SAFETY: the handle stays valid while `conn` is borrowed; `on_sql` outlives the hook.
+        let db = unsafe { conn.handle() };
+        let ctx: *mut F = &mut on_sql;
+        unsafe {
+            ffi::sqlite3_trace_v2(
+                db,
+                ffi::SQLITE_TRACE_STMT as c_uint,
+                Some(hook::<F>),
+                ctx.cast(),
+            )
+        };
+        let _unhook = Unhook(db);
+        f()
     }
 
     /// An attack must be refused like any wrong password: no login, no SQL error.
@@ -72,8 +103,31 @@ mod tests {
         match result {
             Ok(None) => {}
             Ok(Some(id)) => panic!("`{attack}` logged in as user {id} without the password"),
-            Err(err) => panic!("`{attack}` broke the query instead of being refused: {err}"),
+            Err(err) => panic!(
+                "`{attack}` broke the query instead of being refused: {}",
+                err.to_string().escape_debug()
+            ),
         }
+    }
+
+    #[test]
+    fn right_password_logs_in() {
+        let conn = open_db().unwrap();
+        assert_eq!(
+            login(&conn, "ada", "analytical").expect("the login query failed"),
+            Some(3),
+            "ada with her password must log in as user 3"
+        );
+    }
+
+    #[test]
+    fn wrong_password_is_refused() {
+        let conn = open_db().unwrap();
+        assert_eq!(
+            login(&conn, "admin", "password").expect("a wrong password is not a SQL error"),
+            None,
+            "admin with a wrong password must not log in"
+        );
     }
 
     #[test]
@@ -96,6 +150,45 @@ mod tests {
         match login(&conn, "O'Brien", "shamrock-42") {
             Ok(Some(2)) => {}
             other => panic!("O'Brien must be able to log in, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_nul_byte_is_just_a_character() {
+        let conn = open_db().unwrap();
+        // SQLite stops reading SQL text at a NUL byte, so a NUL pasted into the text cuts
+        // the statement short; a bound value may contain any character.
+        assert_refused(login(&conn, "ada\0", "analytical"), "ada\\0");
+        assert_refused(
+            login(&conn, "ada", "analytical\0' OR '1'='1"),
+            "analytical\\0",
+        );
+    }
+
+    #[test]
+    fn credentials_never_become_part_of_the_sql_text() {
+        let conn = open_db().unwrap();
+        let (username, password) = ("probe-user-5d1e", "probe-pass-93c7");
+        let mut statements = Vec::new();
+        let result = watch_sql(
+            &conn,
+            |sql| statements.push(sql.to_string()),
+            || login(&conn, username, password),
+        );
+        assert_refused(result, username);
+        assert!(
+            !statements.is_empty(),
+            "login ran no statement on the connection it was given"
+        );
+        for sql in &statements {
+            for (what, value) in [("username", username), ("password", password)] {
+                assert!(
+                    !sql.contains(value),
+                    "the {what} reached SQLite inside the SQL text, so SQLite parses it as \
+                     code (escaping only hides that): bind it to a placeholder instead. \
+                     SQL was: {sql}"
+                );
+            }
         }
     }
 }

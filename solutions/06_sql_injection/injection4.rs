@@ -154,7 +154,11 @@ mod tests {
     #[tokio::test]
     async fn sorts_by_name_by_default() {
         let app = app().unwrap();
-        assert_eq!(list(&app, "").await, (StatusCode::OK, vec![2, 1, 3, 4]));
+        assert_eq!(
+            list(&app, "").await,
+            (StatusCode::OK, vec![2, 1, 3, 4]),
+            "no parameters: by name, ascending"
+        );
     }
 
     #[tokio::test]
@@ -162,39 +166,103 @@ mod tests {
         let app = app().unwrap();
         assert_eq!(
             list(&app, "sort=price").await,
-            (StatusCode::OK, vec![3, 4, 2, 1])
+            (StatusCode::OK, vec![3, 4, 2, 1]),
+            "sort=price: cheapest first"
         );
         assert_eq!(
             list(&app, "sort=price&dir=desc").await,
-            (StatusCode::OK, vec![1, 2, 4, 3])
+            (StatusCode::OK, vec![1, 2, 4, 3]),
+            "sort=price&dir=desc: most expensive first"
         );
         assert_eq!(
             list(&app, "sort=name&dir=desc").await,
-            (StatusCode::OK, vec![4, 3, 1, 2])
+            (StatusCode::OK, vec![4, 3, 1, 2]),
+            "sort=name&dir=desc: by name, Z to A"
         );
+        assert_eq!(
+            list(&app, "sort=name&dir=asc").await,
+            (StatusCode::OK, vec![2, 1, 3, 4]),
+            "sort=name&dir=asc: by name, A to Z"
+        );
+    }
+
+    /// Sends the blind-injection probe built for the right and for a wrong guess, and
+    /// fails if the two orders differ (the oracle works) or if either is not a 400.
+    async fn assert_oracle_refused(app: &Router, probe: impl Fn(char) -> String) {
+        let right = list(app, &format!("sort={}", encode(&probe('h')))).await;
+        let wrong = list(app, &format!("sort={}", encode(&probe('q')))).await;
+        assert!(
+            !(right.0 == StatusCode::OK && wrong.0 == StatusCode::OK && right.1 != wrong.1),
+            "the sort order leaks data: guessing 'h' gives {:?}, guessing 'q' gives {:?}, \
+             so the admin password starts with 'h' (probe: {})",
+            right.1,
+            wrong.1,
+            probe('h')
+        );
+        for (status, guess) in [(right.0, 'h'), (wrong.0, 'q')] {
+            assert_eq!(
+                status,
+                StatusCode::BAD_REQUEST,
+                "a SQL expression in sort must be refused with 400: {}",
+                probe(guess)
+            );
+        }
     }
 
     #[tokio::test]
     async fn blind_injection_through_sort_is_refused() {
         let app = app().unwrap();
         // The attack: "if admin's password starts with <guess>, sort by price, else by name".
-        let probe = |guess: char| {
-            encode(&format!(
+        assert_oracle_refused(&app, |guess| {
+            format!(
                 "(CASE WHEN substr((SELECT password FROM users WHERE username = 'admin'), 1, 1) \
                  = '{guess}' THEN price_cents ELSE name END)"
-            ))
-        };
-        let right = list(&app, &format!("sort={}", probe('h'))).await;
-        let wrong = list(&app, &format!("sort={}", probe('q'))).await;
-        assert!(
-            !(right.0 == StatusCode::OK && wrong.0 == StatusCode::OK && right.1 != wrong.1),
-            "the sort order leaks data: guessing 'h' gives {:?}, guessing 'q' gives {:?}, \
-             so the admin password starts with 'h'",
-            right.1,
-            wrong.1
-        );
-        assert_eq!(right.0, StatusCode::BAD_REQUEST);
-        assert_eq!(wrong.0, StatusCode::BAD_REQUEST);
+            )
+        })
+        .await;
+        // The same question, spelt to slip past a list of forbidden words: lower case, no
+        // CASE, no quotes, no spaces.
+        assert_oracle_refused(&app, |guess| {
+            format!(
+                "iif(unicode((select/**/password/**/from/**/users))={},price_cents,name)",
+                guess as u32
+            )
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn only_the_documented_sorts_are_accepted() {
+        let app = app().unwrap();
+        // None of these is on the API's list. Some are harmless, some leak or reorder data;
+        // an allow-list refuses them all without having to tell which is which.
+        for sort in [
+            "price_cents",
+            "cost_cents",
+            "COST_CENTS",
+            "id",
+            "rowid",
+            "1",
+            "random()",
+            "-price_cents",
+            "name--",
+            "name/**/",
+        ] {
+            assert_eq!(
+                list(&app, &format!("sort={}", encode(sort))).await.0,
+                StatusCode::BAD_REQUEST,
+                "sort={sort} is not one of the sorts the API offers (name, price): only an \
+                 allow-list refuses everything a blocklist forgot"
+            );
+        }
+        for dir in ["desc, cost_cents", "asc--", "desc/**/", "desc NULLS FIRST"] {
+            assert_eq!(
+                list(&app, &format!("dir={}", encode(dir))).await.0,
+                StatusCode::BAD_REQUEST,
+                "dir={dir} is neither asc nor desc: only an allow-list refuses everything a \
+                 blocklist forgot"
+            );
+        }
     }
 
     #[tokio::test]

@@ -94,14 +94,15 @@ mod tests {
         let mut conn = open_db().unwrap();
         assert_eq!(
             record_payment(&mut conn, "evt_1", 7, 4200).unwrap(),
-            Outcome::Recorded
+            Outcome::Recorded,
+            "a new event is recorded"
         );
         assert_eq!(
             paid_cents(&conn, 7).unwrap(),
             4200,
-            "order 7 should be paid"
+            "order 7 should be paid: was the transaction committed?"
         );
-        assert_eq!(ledger_lines(&conn), 1);
+        assert_eq!(ledger_lines(&conn), 1, "one ledger line per payment");
     }
 
     #[test]
@@ -111,10 +112,19 @@ mod tests {
         assert_eq!(
             record_payment(&mut conn, "evt_1", 7, 4200).unwrap(),
             Outcome::Duplicate,
-            "the provider retried evt_1: it must not count twice"
+            "the provider retried evt_1: a Duplicate, unless the first delivery was never \
+             committed"
         );
-        assert_eq!(paid_cents(&conn, 7).unwrap(), 4200);
-        assert_eq!(ledger_lines(&conn), 1);
+        assert_eq!(
+            paid_cents(&conn, 7).unwrap(),
+            4200,
+            "the retried event must not be counted twice"
+        );
+        assert_eq!(
+            ledger_lines(&conn),
+            1,
+            "one ledger line per payment, not per retry"
+        );
     }
 
     #[test]
@@ -127,13 +137,39 @@ mod tests {
             4200,
             "two recorded payments should add up to 4200"
         );
-        assert_eq!(ledger_lines(&conn), 2);
+        assert_eq!(ledger_lines(&conn), 2, "one ledger line per payment");
     }
 
     #[test]
     fn connection_is_not_left_inside_a_transaction() {
         let mut conn = open_db().unwrap();
         record_payment(&mut conn, "evt_1", 7, 4200).unwrap();
+        assert!(conn.is_autocommit(), "a transaction was left open");
+    }
+
+    #[test]
+    fn a_failed_payment_leaves_no_trace() {
+        let mut conn = open_db().unwrap();
+        // The event is for an order we don't have (yet): the ledger's foreign key refuses
+        // the line, after the event id and the order update have been written.
+        let failed = record_payment(&mut conn, "evt_9", 99, 1000);
+        assert!(
+            failed.is_err(),
+            "a payment for unknown order 99 must fail: {failed:?}"
+        );
+        let remembered: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM processed_events WHERE event_id = 'evt_9'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            remembered, 0,
+            "the failed payment's event id was kept, so the provider's retry would be \
+             ignored as a duplicate and the payment lost: a failure must roll back all of \
+             it (commit only at the end, and keep the rollback-on-drop default)"
+        );
         assert!(conn.is_autocommit(), "a transaction was left open");
     }
 }

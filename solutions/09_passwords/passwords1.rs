@@ -91,6 +91,7 @@ fn main() -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
     use argon2::{Params, PasswordHash};
 
     // Cheap parameters keep the tests fast; production uses `Argon2::default()`.
@@ -104,13 +105,18 @@ mod tests {
             params![username],
             |row| row.get(0),
         )
-        .unwrap()
+        .expect("register() must have stored a text value for the user")
+    }
+
+    fn registered(username: &str, password: &str) -> Connection {
+        let conn = open_db().expect("an in-memory database");
+        register(&conn, &fast(), username, password).expect("register() failed");
+        conn
     }
 
     #[test]
     fn the_database_holds_an_argon2id_phc_string() {
-        let conn = open_db().unwrap();
-        register(&conn, &fast(), "alice", "correct horse battery staple").unwrap();
+        let conn = registered("alice", "correct horse battery staple");
         let stored = stored_hash(&conn, "alice");
         assert!(
             !stored.contains("correct horse"),
@@ -121,24 +127,81 @@ mod tests {
             "expected an Argon2id PHC string, found {stored:?}"
         );
         let parsed = PasswordHash::new(&stored).expect("the stored value must parse as PHC");
-        assert!(parsed.salt.is_some() && parsed.hash.is_some());
+        assert!(
+            parsed.salt.is_some() && parsed.hash.is_some(),
+            "the PHC string {stored:?} must carry both a salt and a hash"
+        );
     }
 
     #[test]
     fn the_same_password_is_stored_differently_for_each_user() {
-        let conn = open_db().unwrap();
-        register(&conn, &fast(), "alice", "password123").unwrap();
-        register(&conn, &fast(), "bob", "password123").unwrap();
+        let conn = registered("alice", "password123");
+        register(&conn, &fast(), "bob", "password123").expect("register() failed");
         let (a, b) = (stored_hash(&conn, "alice"), stored_hash(&conn, "bob"));
-        assert_ne!(a, b, "equal passwords give equal rows: no random salt");
+        assert_ne!(
+            a, b,
+            "alice and bob chose the same password and got the same row: without a random \
+             salt, cracking one cracks both, and precomputed tables work"
+        );
+    }
+
+    #[test]
+    fn the_salt_is_random_not_derived_from_the_user() {
+        // The same user, the same password, two databases (say, staging and production,
+        // or the account deleted and created again).
+        let first = stored_hash(&registered("alice", "password123"), "alice");
+        let second = stored_hash(&registered("alice", "password123"), "alice");
+        assert_ne!(
+            first, second,
+            "alice's stored value came out the same twice: a salt derived from the username (or a \
+             constant) is predictable, so an attacker can precompute hashes for that user; \
+             let `hash_password` pick a random salt"
+        );
     }
 
     #[test]
     fn login_accepts_only_the_right_password() {
-        let conn = open_db().unwrap();
-        register(&conn, &fast(), "alice", "correct horse battery staple").unwrap();
-        assert!(login(&conn, &fast(), "alice", "correct horse battery staple").unwrap());
-        assert!(!login(&conn, &fast(), "alice", "Correct horse battery staple").unwrap());
-        assert!(!login(&conn, &fast(), "mallory", "correct horse battery staple").unwrap());
+        let conn = registered("alice", "correct horse battery staple");
+        let login = |username: &str, password: &str| {
+            login(&conn, &fast(), username, password).expect("login() failed")
+        };
+        assert!(
+            login("alice", "correct horse battery staple"),
+            "alice typed her password correctly and was refused"
+        );
+        assert!(
+            !login("alice", "Correct horse battery staple"),
+            "a password differing in one letter was accepted"
+        );
+        assert!(
+            !login("mallory", "correct horse battery staple"),
+            "an unknown user was logged in"
+        );
+    }
+
+    #[test]
+    fn login_verifies_hashes_made_with_other_parameters() {
+        // Bob's row was written before the service changed its cost parameters.
+        let conn = open_db().expect("an in-memory database");
+        let older = Argon2::from(Params::new(128, 2, 1, None).expect("valid parameters"));
+        let phc = older
+            .hash_password(b"bob's password")
+            .expect("hashing with valid parameters")
+            .to_string();
+        conn.execute(
+            "INSERT INTO users (username, password_hash) VALUES ('bob', ?1)",
+            params![phc],
+        )
+        .expect("insert bob's row");
+        assert!(
+            login(&conn, &fast(), "bob", "bob's password").expect("login() failed"),
+            "bob's password was refused; his row is a PHC string made with m=128,t=2: parse \
+             it and verify against it (it carries its salt and parameters) rather than \
+             comparing strings"
+        );
+        assert!(
+            !login(&conn, &fast(), "bob", "alice's password").expect("login() failed"),
+            "a wrong password was accepted for bob"
+        );
     }
 }

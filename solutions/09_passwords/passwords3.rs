@@ -110,8 +110,13 @@ mod tests {
 
     /// (m, t, p) read back from a PHC string, the way an auditor would.
     fn cost_of(phc: &str) -> (u32, u32, u32) {
-        let parsed = PasswordHash::new(phc).expect("a PHC string");
-        assert_eq!(parsed.algorithm.as_str(), "argon2id", "in {phc}");
+        let parsed = PasswordHash::new(phc).expect("the stored value must be a PHC string");
+        assert_eq!(
+            parsed.algorithm.as_str(),
+            "argon2id",
+            "{phc} is not Argon2id, the variant OWASP recommends (Argon2i and Argon2d are \
+             weaker against GPU cracking or side channels)"
+        );
         let get = |name: &str| {
             parsed
                 .params
@@ -152,7 +157,11 @@ mod tests {
             iterations: 1,
             parallelism: 1,
         };
-        let legacy = old.argon2().hash_password(b"hunter2").unwrap().to_string();
+        let legacy = old
+            .argon2()
+            .hash_password(b"hunter2")
+            .expect("hashing with valid parameters")
+            .to_string();
 
         let mut store = UserStore::new(HashingConfig::production());
         store.hashes.insert("bob".to_string(), legacy.clone());
@@ -162,6 +171,11 @@ mod tests {
         );
         let upgraded = &store.hashes["bob"];
         assert_ne!(upgraded, &legacy, "bob's weak hash was kept after login");
-        assert!(meets_owasp_minimum(cost_of(upgraded)), "{upgraded}");
+        let cost = cost_of(upgraded);
+        assert!(
+            meets_owasp_minimum(cost),
+            "bob's hash was replaced by {upgraded}, whose (m, t, p) = {cost:?} is still below \
+             OWASP's minimum"
+        );
     }
 }

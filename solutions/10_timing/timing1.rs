@@ -2,11 +2,16 @@
 //
 // `/internal/metrics` is protected by an API key sent in the `x-api-key` header.
 // `keys_match` stops at the first byte that differs, which is exactly what `==` on
-// slices or strings does. A wrong first byte is rejected sooner than a wrong last
-// byte, so by timing many requests an attacker learns how much of a guess is right
-// and recovers the key one byte at a time. Make the comparison examine every byte
-// whatever the input, and decide only at the end.
+// slices, strings or `Vec`s does (it is a `memcmp`). A wrong first byte is rejected
+// sooner than a wrong last byte, so by timing many requests an attacker learns how much
+// of a guess is right and recovers the key one byte at a time. Make the comparison
+// examine every byte whatever the input, and decide only at the end.
+//
+// The comparison only sees the bytes through the `SecretByte` operations below. In the
+// service they are plain `u8`s; the tests hand it bytes that count every operation done
+// on them (reads, `==`, `^`, `|`): that count is their clock.
 
+use std::ops::{BitOr, BitOrAssign, BitXor};
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,14 +19,26 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 
-/// Read access to a secret's bytes, one at a time. The service passes plain byte
-/// slices; the tests pass a wrapper that counts how many bytes get examined.
+/// What `keys_match` may do with one byte of a secret.
+trait SecretByte:
+    Copy + PartialEq + BitXor<Output = Self> + BitOr<Output = Self> + BitOrAssign
+{
+    const ZERO: Self;
+}
+
+impl SecretByte for u8 {
+    const ZERO: u8 = 0;
+}
+
+/// Read access to a secret's bytes, one at a time.
 trait ByteSource {
+    type Byte: SecretByte;
     fn len(&self) -> usize;
-    fn byte_at(&self, index: usize) -> u8;
+    fn byte_at(&self, index: usize) -> Self::Byte;
 }
 
 impl ByteSource for [u8] {
+    type Byte = u8;
     fn len(&self) -> usize {
         <[u8]>::len(self)
     }
@@ -33,20 +50,22 @@ impl ByteSource for [u8] {
 /// True when the presented key equals the expected one. Its running time may depend
 /// on the lengths (both are public: every key we issue has the same length) but not
 /// on where the keys differ.
-fn keys_match<P, E>(presented: &P, expected: &E) -> bool
+fn keys_match<S>(presented: &S, expected: &S) -> bool
 where
-    P: ByteSource + ?Sized,
-    E: ByteSource + ?Sized,
+    S: ByteSource + ?Sized,
 {
     if presented.len() != expected.len() {
         return false;
     }
-    let mut difference = 0u8;
+    let mut difference = S::Byte::ZERO;
     for i in 0..expected.len() {
+        // Zero for equal bytes; once a bit is set in `difference` it stays set.
         difference |= presented.byte_at(i) ^ expected.byte_at(i);
     }
-    // `black_box` keeps the optimizer from turning the loop back into an early exit.
-    std::hint::black_box(difference) == 0
+    // One decision, after every byte was examined. `black_box` keeps the optimizer from
+    // turning the loop back into an early exit. In production, use a reviewed crate:
+    // `subtle::ConstantTimeEq` (`presented.ct_eq(expected)` on two `&[u8]`).
+    std::hint::black_box(difference) == S::Byte::ZERO
 }
 
 #[derive(Clone)]
@@ -94,36 +113,132 @@ mod tests {
 
     const KEY: &[u8] = b"9f86d081884c7d659a2feaa0c55ad015";
 
-    /// A byte slice that counts every byte read from it.
-    struct Counted<'a> {
-        bytes: &'a [u8],
-        reads: &'a Cell<usize>,
+    /// Operations done on secret bytes by this thread: the tests' stand-in for time.
+    #[derive(Clone, Copy, Default)]
+    struct Work {
+        reads: usize,
+        equality_tests: usize,
+        combinations: usize,
     }
 
-    impl ByteSource for Counted<'_> {
+    impl Work {
+        fn total(&self) -> usize {
+            self.reads + self.equality_tests + self.combinations
+        }
+    }
+
+    impl std::fmt::Display for Work {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(
+                f,
+                "{} byte reads, {} equality tests and {} XOR/OR",
+                self.reads, self.equality_tests, self.combinations
+            )
+        }
+    }
+
+    thread_local! {
+        static WORK: Cell<Work> = Cell::new(Work::default());
+    }
+
+    fn count(update: impl FnOnce(&mut Work)) {
+        WORK.with(|work| {
+            let mut now = work.get();
+            update(&mut now);
+            work.set(now);
+        });
+    }
+
+    fn count_combination() {
+        count(|w| w.combinations += 1);
+    }
+
+    /// A secret byte that counts what is done with it. It offers nothing but what
+    /// `SecretByte` requires: its value cannot be read out, printed, hashed or ordered.
+    /// Its memory holds the value masked (each key with its own mask), so reinterpreting
+    /// its bytes does not give the key's bytes either.
+    #[derive(Clone, Copy)]
+    struct Counted {
+        masked: u8,
+        mask: u8,
+    }
+
+    impl Counted {
+        fn new(value: u8, mask: u8) -> Counted {
+            Counted {
+                masked: value ^ mask,
+                mask,
+            }
+        }
+        fn value(self) -> u8 {
+            self.masked ^ self.mask
+        }
+    }
+
+    impl PartialEq for Counted {
+        fn eq(&self, other: &Self) -> bool {
+            count(|w| w.equality_tests += 1);
+            self.value() == other.value()
+        }
+    }
+
+    impl BitXor for Counted {
+        type Output = Counted;
+        fn bitxor(self, other: Counted) -> Counted {
+            count_combination();
+            Counted::new(self.value() ^ other.value(), self.mask)
+        }
+    }
+
+    impl BitOr for Counted {
+        type Output = Counted;
+        fn bitor(self, other: Counted) -> Counted {
+            count_combination();
+            Counted::new(self.value() | other.value(), self.mask)
+        }
+    }
+
+    impl BitOrAssign for Counted {
+        fn bitor_assign(&mut self, other: Counted) {
+            count_combination();
+            *self = Counted::new(self.value() | other.value(), self.mask);
+        }
+    }
+
+    impl SecretByte for Counted {
+        const ZERO: Counted = Counted { masked: 0, mask: 0 };
+    }
+
+    /// A key whose bytes are handed out as `Counted`, each read counted too.
+    struct CountedKey<'a> {
+        bytes: &'a [u8],
+        mask: u8,
+    }
+
+    impl ByteSource for CountedKey<'_> {
+        type Byte = Counted;
         fn len(&self) -> usize {
             self.bytes.len()
         }
-        fn byte_at(&self, index: usize) -> u8 {
-            self.reads.set(self.reads.get() + 1);
-            self.bytes[index]
+        fn byte_at(&self, index: usize) -> Counted {
+            count(|w| w.reads += 1);
+            Counted::new(self.bytes[index], self.mask)
         }
     }
 
-    /// How many bytes `keys_match` examines: our stand-in for its running time.
-    fn work(presented: &[u8]) -> usize {
-        let reads = Cell::new(0);
-        keys_match(
-            &Counted {
-                bytes: presented,
-                reads: &reads,
-            },
-            &Counted {
-                bytes: KEY,
-                reads: &reads,
-            },
-        );
-        reads.get()
+    /// The verdict of `keys_match` for `presented` against `KEY`, and the work it did.
+    fn compare(presented: &[u8]) -> (bool, Work) {
+        WORK.with(|work| work.set(Work::default()));
+        let presented = CountedKey {
+            bytes: presented,
+            mask: 0x5a,
+        };
+        let expected = CountedKey {
+            bytes: KEY,
+            mask: 0xc3,
+        };
+        let verdict = keys_match(&presented, &expected);
+        (verdict, WORK.with(Cell::get))
     }
 
     fn with_byte_changed(index: usize) -> Vec<u8> {
@@ -133,17 +248,46 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_is_right() {
+        assert!(
+            compare(KEY).0,
+            "the right key was refused: legitimate callers would be locked out"
+        );
+        for index in [0, KEY.len() / 2, KEY.len() - 1] {
+            assert!(
+                !compare(&with_byte_changed(index)).0,
+                "a key wrong in byte {index} was accepted"
+            );
+        }
+        assert!(
+            !compare(&KEY[..KEY.len() - 1]).0,
+            "a key one byte short was accepted"
+        );
+    }
+
+    #[test]
     fn work_does_not_depend_on_where_the_keys_differ() {
-        let early = work(&with_byte_changed(0));
-        let late = work(&with_byte_changed(KEY.len() - 1));
-        let right = work(KEY);
+        let (_, early) = compare(&with_byte_changed(0));
+        let (_, late) = compare(&with_byte_changed(KEY.len() - 1));
+        let (_, right) = compare(KEY);
         assert_eq!(
-            early, late,
-            "a key wrong in its first byte costs {early} byte reads, one wrong in its last byte {late}"
+            early.total(),
+            late.total(),
+            "a key differing in its first byte was rejected after {early}, one differing in \
+             its last byte after {late}: the comparison exits early (`==` on slices or Vecs, \
+             `.all()`, `&&` and `break` all stop at the first difference)"
         );
         assert_eq!(
-            early, right,
-            "a wrong key costs {early} reads, the right one {right}"
+            early.total(),
+            right.total(),
+            "a wrong key cost {early}, the right one {right}: the work shows how much of \
+             the guess was right"
+        );
+        assert!(
+            early.reads >= 2 * KEY.len(),
+            "only {} of the {} bytes were read: every byte of both keys must be examined",
+            early.reads,
+            2 * KEY.len()
         );
     }
 
@@ -157,7 +301,7 @@ mod tests {
             let mut slowest = (0, b'0');
             for &candidate in HEX {
                 guess[position] = candidate;
-                let cost = work(&guess);
+                let cost = compare(&guess).1.total();
                 if cost > slowest.0 {
                     slowest = (cost, candidate);
                 }
@@ -167,11 +311,12 @@ mod tests {
         // For the last byte the server's answer itself says which one is right.
         let recovered = HEX.iter().any(|&candidate| {
             guess[last] = candidate;
-            keys_match(&guess[..], KEY)
+            compare(&guess).0
         });
         assert!(
             !recovered,
-            "the attacker recovered the API key from the comparison's cost in at most {} guesses",
+            "the attacker recovered the API key from the comparison's cost in at most {} \
+             guesses: each right byte made the comparison do more work",
             HEX.len() * KEY.len()
         );
     }
@@ -195,8 +340,12 @@ mod tests {
                 .clone()
                 .oneshot(req.body(Body::empty()).unwrap())
                 .await
-                .unwrap();
-            assert_eq!(resp.status(), expected, "x-api-key: {key:?}");
+                .expect("the router itself cannot fail");
+            assert_eq!(
+                resp.status(),
+                expected,
+                "/internal/metrics with x-api-key {key:?}: only the exact key may read the metrics"
+            );
         }
     }
 }

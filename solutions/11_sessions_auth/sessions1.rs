@@ -2,9 +2,10 @@
 //
 // Whoever presents a session token is that user. These tokens come from a counter
 // ("sess-00000007"), so anyone who logs in can try the numbers next to their own and
-// walk into the neighbours' sessions (clock-based tokens fail the same way). Make each
-// token 32 bytes from the OS's secure random generator, as 64 lowercase hex characters:
-// `argon2::password_hash::generate_salt()` returns 16 such bytes (it calls `getrandom`).
+// walk into the neighbours' sessions. Clock-based tokens, a seeded PRNG or a hash of any
+// of these fail the same way: whoever knows the code can compute them. Make each token 32
+// bytes from the operating system's cryptographically secure generator (the `getrandom`
+// crate), as 64 lowercase hex characters.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,10 +34,10 @@ struct AppState {
 }
 
 fn new_session_token() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    // Each call reads 16 fresh bytes from the OS CSPRNG (getrandom).
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    // 256 bits from the OS CSPRNG: nothing about them follows from the code, the clock,
+    // the user or the previous token.
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -155,9 +156,15 @@ mod tests {
     }
 
     async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
-        let resp = app.clone().oneshot(req).await.unwrap();
+        let resp = app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router itself cannot fail");
         let status = resp.status();
-        let body = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let body = to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("a small JSON body");
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
@@ -172,8 +179,15 @@ mod tests {
 
     async fn token_for(app: &Router, username: &str) -> String {
         let (status, body) = login_as(app, username, &format!("{username}'s password")).await;
-        assert_eq!(status, StatusCode::OK, "{username} could not log in");
-        body["token"].as_str().unwrap().to_string()
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{username} could not log in with the right password: {body}"
+        );
+        body["token"]
+            .as_str()
+            .expect("a successful login returns {\"token\": \"...\"}")
+            .to_string()
     }
 
     async fn me_with(app: &Router, token: &str) -> (StatusCode, Value) {
@@ -203,15 +217,24 @@ mod tests {
         let app = test_app();
         let token = token_for(&app, "alice").await;
         let (status, body) = me_with(&app, &token).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["username"], "alice");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "alice's fresh token was refused by /me: {body}"
+        );
+        assert_eq!(
+            body["username"], "alice",
+            "alice's token must identify alice: {body}"
+        );
         assert_eq!(
             login_as(&app, "alice", "guess").await.0,
-            StatusCode::UNAUTHORIZED
+            StatusCode::UNAUTHORIZED,
+            "a wrong password must not get a session"
         );
         assert_eq!(
             me_with(&app, "not-a-session").await.0,
-            StatusCode::UNAUTHORIZED
+            StatusCode::UNAUTHORIZED,
+            "a token the server never issued must be refused"
         );
     }
 
@@ -232,15 +255,76 @@ mod tests {
         let same_position = first.bytes().zip(second.bytes()).filter(|(a, b)| a == b);
         assert!(
             same_position.count() < 32,
-            "two tokens share most of their characters: {first} / {second}"
+            "two tokens share most of their characters: {first} / {second}: they are not \
+             random, the differing part is all an attacker has to guess"
         );
+    }
+
+    /// Set for the child processes that `a_restarted_server_issues_new_tokens` starts.
+    const FRESH_PROCESS: &str = "SESSIONS1_FRESH_PROCESS";
+
+    /// Only does something in a child process: logs two users in on a freshly started
+    /// server and prints their tokens.
+    #[tokio::test]
+    async fn tokens_of_a_fresh_process() {
+        if std::env::var_os(FRESH_PROCESS).is_none() {
+            return;
+        }
+        let app = test_app();
+        for username in ["alice", "mallory"] {
+            println!("token: {}", token_for(&app, username).await);
+        }
+    }
+
+    #[test]
+    fn a_restarted_server_issues_new_tokens() {
+        // The attacker runs the same code (it is open source, or they have a copy of the
+        // binary): start the server twice from scratch and compare the first tokens.
+        // A counter, a fixed seed, or a hash of the user id gives the same ones again.
+        let first_tokens = || {
+            let this_test_binary = std::env::current_exe().expect("the test binary's path");
+            let child = std::process::Command::new(this_test_binary)
+                .args(["tests::tokens_of_a_fresh_process", "--exact", "--nocapture"])
+                .env(FRESH_PROCESS, "1")
+                .output()
+                .expect("could not start the test binary again");
+            let stdout = String::from_utf8_lossy(&child.stdout).into_owned();
+            assert!(
+                child.status.success(),
+                "logging in on a freshly started server failed: {stdout}"
+            );
+            let tokens: Vec<String> = stdout
+                .lines()
+                .filter_map(|line| line.strip_prefix("token: "))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(
+                tokens.len(),
+                2,
+                "expected two tokens from the fresh server, got {stdout}"
+            );
+            tokens
+        };
+        let (before, after) = (first_tokens(), first_tokens());
+        for token in &after {
+            assert!(
+                !before.contains(token),
+                "two freshly started servers both issued the token {token}: the tokens follow \
+                 from the code (a counter, a fixed seed, a hash of the user), so anyone with a \
+                 copy of it can compute them. Read them from the OS generator"
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_user_cannot_guess_the_session_of_the_previous_user() {
         let app = test_app();
-        let _victim = token_for(&app, "alice").await;
+        let victim = token_for(&app, "alice").await;
         let own = token_for(&app, "mallory").await;
+        assert_ne!(
+            victim, own,
+            "alice and mallory got the same token: each session needs its own"
+        );
         for guess in neighbours(&own) {
             let (status, body) = me_with(&app, &guess).await;
             assert_eq!(

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -18,24 +17,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 type UserId = i64;
 
 /// One-way digest of a session token (see sessions2).
 fn token_digest(token: &str) -> [u8; 32] {
-    let params = Params::new(Params::MIN_M_COST, 1, 1, Some(32)).expect("valid parameters");
-    let mut digest = [0u8; 32];
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(token.as_bytes(), b"session-token-v1", &mut digest)
-        .expect("valid salt and output length");
-    digest
+    Sha256::digest(token.as_bytes()).into()
 }
 
-/// 32 bytes from the OS generator, as 64 hex characters (see sessions1).
+/// 32 bytes from the OS CSPRNG, as 64 hex characters (see sessions1).
 fn new_session_token() -> String {
-    let mut bytes = Vec::with_capacity(32);
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
-    bytes.extend_from_slice(&argon2::password_hash::generate_salt());
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -204,7 +198,11 @@ mod tests {
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap();
-        let resp = app.clone().oneshot(req).await.unwrap();
+        let resp = app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router itself cannot fail");
         let status = resp.status();
         (
             status,
@@ -217,7 +215,7 @@ mod tests {
 
     /// Alice and Bob are signed in; Alice has one note, Bob has none.
     async fn world() -> World {
-        let state = Arc::new(AppState::new().unwrap());
+        let state = Arc::new(AppState::new().expect("AppState::new() failed"));
         let (alice, bob) = (state.sign_in(1), state.sign_in(2));
         let app = app(state);
         let req = Request::post("/notes")
@@ -225,11 +223,22 @@ mod tests {
             .header("content-type", "application/json")
             .body(Body::from(json!({ "body": "diary: day 1" }).to_string()))
             .unwrap();
-        let resp = app.clone().oneshot(req).await.unwrap();
-        assert_eq!(resp.status(), StatusCode::CREATED);
-        let body: Value =
-            serde_json::from_slice(&to_bytes(resp.into_body(), usize::MAX).await.unwrap()).unwrap();
-        let alices_note = body["id"].as_i64().unwrap();
+        let resp = app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("the router cannot fail");
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "signed-in alice could not create a note"
+        );
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await;
+        let body: Value = serde_json::from_slice(&bytes.expect("a small body"))
+            .expect("POST /notes answers with the note as JSON");
+        let alices_note = body["id"]
+            .as_i64()
+            .expect("the created note has a numeric \"id\"");
         World {
             app,
             alice,
@@ -243,15 +252,25 @@ mod tests {
         let w = world().await;
         let uri = format!("/notes/{}", w.alices_note);
         let (status, body) = call(&w.app, "GET", &uri, &w.alice).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(String::from_utf8_lossy(&body).contains("diary: day 1"));
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "alice could not read her own note: {body}"
+        );
+        assert!(
+            body.contains("diary: day 1"),
+            "alice's note came back without its text: {body}"
+        );
         assert_eq!(
             call(&w.app, "DELETE", &uri, &w.alice).await.0,
-            StatusCode::NO_CONTENT
+            StatusCode::NO_CONTENT,
+            "alice could not delete her own note"
         );
         assert_eq!(
             call(&w.app, "GET", &uri, &w.alice).await.0,
-            StatusCode::NOT_FOUND
+            StatusCode::NOT_FOUND,
+            "a deleted note must be gone"
         );
     }
 
@@ -264,20 +283,22 @@ mod tests {
             assert_eq!(
                 status,
                 StatusCode::NOT_FOUND,
-                "bob read note {id}: {}",
+                "bob's GET /notes/{id} answered {status} {}, expected 404: a note that is not \
+                 yours must look missing",
                 String::from_utf8_lossy(&body)
             );
         }
         let uri = format!("/notes/{}", w.alices_note);
+        let (status, _) = call(&w.app, "DELETE", &uri, &w.bob).await;
         assert_eq!(
-            call(&w.app, "DELETE", &uri, &w.bob).await.0,
+            status,
             StatusCode::NOT_FOUND,
-            "bob deleted alice's note"
+            "bob's DELETE of alice's note answered {status}, expected 404"
         );
         assert_eq!(
             call(&w.app, "GET", &uri, &w.alice).await.0,
             StatusCode::OK,
-            "alice's note is gone"
+            "alice's note is gone: bob's DELETE removed it"
         );
     }
 
@@ -289,6 +310,18 @@ mod tests {
         let theirs = (status, String::from_utf8_lossy(&body).into_owned());
         let (status, body) = call(&w.app, "GET", "/notes/999", &w.bob).await;
         let missing = (status, String::from_utf8_lossy(&body).into_owned());
-        assert_eq!(theirs, missing, "the answer tells bob the note exists");
+        assert_eq!(
+            theirs, missing,
+            "GET of alice's note and of a missing one must answer alike, or bob learns which ids exist"
+        );
+        let uri = format!("/notes/{}", w.alices_note);
+        let (status, body) = call(&w.app, "DELETE", &uri, &w.bob).await;
+        let theirs = (status, String::from_utf8_lossy(&body).into_owned());
+        let (status, body) = call(&w.app, "DELETE", "/notes/999", &w.bob).await;
+        let missing = (status, String::from_utf8_lossy(&body).into_owned());
+        assert_eq!(
+            theirs, missing,
+            "DELETE of alice's note and of a missing one must answer alike"
+        );
     }
 }

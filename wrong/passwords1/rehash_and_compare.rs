@@ -1,0 +1,91 @@
+// wrong fix: salts with the username so that hashing again gives the same string, and logs in by comparing PHC strings with `==`: a predictable salt, and every hash made with other parameters stops verifying
+// passwords1: never store a password, store an Argon2id hash of it.
+//
+// This user repository writes the password itself into the `users` table and
+// compares it with `==` at login: one leaked backup and every account (and every
+// other site where the user reused that password) is gone. Store a PHC string
+// instead (`$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>`) made by
+// `PasswordHasher::hash_password`, and check a login by parsing the stored string
+// with `PasswordHash::new` and calling `PasswordVerifier::verify_password`.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use rusqlite::{Connection, OptionalExtension, params};
+
+fn open_db() -> rusqlite::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    conn.execute_batch(
+        "CREATE TABLE users (
+            id            INTEGER PRIMARY KEY,
+            username      TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL
+        )",
+    )?;
+    Ok(conn)
+}
+
+/// Creates the account. `argon2` carries the cost parameters to hash with.
+fn register(
+    conn: &Connection,
+    argon2: &Argon2,
+    username: &str,
+    password: &str,
+) -> rusqlite::Result<()> {
+    let salt = format!("user:{username:>12}");
+    let phc = argon2
+        .hash_password_with_salt(password.as_bytes(), salt.as_bytes())
+        .expect("hashing with valid parameters cannot fail")
+        .to_string();
+    conn.execute(
+        "INSERT INTO users (username, password_hash) VALUES (?1, ?2)",
+        params![username, phc],
+    )?;
+    Ok(())
+}
+
+/// True when `username` exists and `password` is theirs.
+fn login(
+    conn: &Connection,
+    argon2: &Argon2,
+    username: &str,
+    password: &str,
+) -> rusqlite::Result<bool> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT password_hash FROM users WHERE username = ?1",
+            params![username],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(stored) = stored else {
+        return Ok(false);
+    };
+    let salt = format!("user:{username:>12}");
+    let typed = argon2
+        .hash_password_with_salt(password.as_bytes(), salt.as_bytes())
+        .expect("hashing with valid parameters cannot fail")
+        .to_string();
+    Ok(typed == stored)
+}
+
+fn main() -> rusqlite::Result<()> {
+    let conn = open_db()?;
+    // `Argon2::default()` is Argon2id with OWASP's minimum cost: m=19456 KiB, t=2, p=1.
+    let argon2 = Argon2::default();
+    register(&conn, &argon2, "alice", "correct horse battery staple")?;
+    let stored: String = conn.query_row(
+        "SELECT password_hash FROM users WHERE username = 'alice'",
+        [],
+        |row| row.get(0),
+    )?;
+    println!("stored for alice: {stored}");
+    println!(
+        "login with the right password: {}",
+        login(&conn, &argon2, "alice", "correct horse battery staple")?
+    );
+    println!(
+        "login with a wrong password:   {}",
+        login(&conn, &argon2, "alice", "hunter2")?
+    );
+    Ok(())
+}
