@@ -203,3 +203,28 @@ fn check_proves_that_wrong_fixes_fail() {
     );
     assert!(problems[2].2.starts_with("PASSES"), "{problems:?}");
 }
+
+#[test]
+fn a_new_set_ships_a_wrong_fix_that_check_rejects() {
+    let dir = Fixture::empty();
+    std::fs::create_dir(dir.path("myset")).unwrap();
+    backlings()
+        .current_dir(dir.root())
+        .args(["new", "myset"])
+        .assert()
+        .code(0);
+    let output = backlings()
+        .current_dir(dir.path("myset"))
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true, "{json:#}");
+    let kinds: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["exercise", "solution", "wrong_fix"]);
+}

@@ -79,17 +79,64 @@ mod tests {
 
     #[test]
     fn starts_with_the_version() {
-        assert_eq!(status_line(404, "Not Found"), "HTTP/1.1 404 Not Found\r\n");
+        assert_eq!(
+            status_line(404, "Not Found"),
+            "HTTP/1.1 404 Not Found\r\n",
+            "a status line is `HTTP/1.1 <code> <reason>` and CRLF"
+        );
+        assert_eq!(
+            status_line(200, "OK"),
+            "HTTP/1.1 200 OK\r\n",
+            "every status line starts with the version, not only the one tested first"
+        );
     }
 }
 "#;
 
-const README: &str = "# My exercise set\n\nRun `backlings` here to work through the exercises, and `backlings check` to verify\nthe set: every exercise fails as shipped, every solution passes.\n\nAdd an exercise: write `exercises/<chapter>/<name>.rs` and `solutions/<chapter>/<name>.rs`,\nadd its `[[exercises]]` table to `info.toml`, then run `backlings sync`.\n";
+/// A known wrong fix of the example, which `backlings check` proves the tests reject.
+const WRONG_FIX: &str = r#"// wrong fix: special-cases the input the first assertion uses instead of fixing the format
+// An HTTP/1.1 response starts with a status line: version, code, reason.
+// Fix `status_line` so the test passes.
+
+fn status_line(code: u16, reason: &str) -> String {
+    if code == 404 {
+        return "HTTP/1.1 404 Not Found\r\n".to_string();
+    }
+    format!("{code} {reason}\r\n")
+}
+
+fn main() {
+    print!("{}", status_line(200, "OK"));
+}
+"#;
+
+const README: &str = "# My exercise set
+
+Run `backlings` here to work through the exercises, and `backlings check` to verify the
+set: every exercise fails as shipped, every solution passes with the very tests of its
+exercise and without warnings, and every known wrong fix is rejected by the tests.
+
+## Adding an exercise
+1. Write `exercises/<chapter>/<name>.rs`: the learner's part first, then the line
+   `// Tests: do not edit below this line.`, then the tests and everything they rely on
+   (helpers, fixtures). `backlings grade` takes only the text above that line from a
+   learner; the tests always come from your set.
+2. Write its solution at `solutions/<chapter>/<name>.rs`, with the same text below the line.
+3. Add its `[[exercises]]` table to `info.toml`, then run `backlings sync` (it writes the
+   Cargo bins).
+4. Write the fixes a hurried learner would try (the laziest change that turns the tests
+   green, the anti-pattern the lesson warns about, one that special-cases the test's
+   inputs) as `wrong/<name>/<variant>.rs`: the learner's part only, its first line a
+   comment naming the mistake. `backlings check` splices each onto the tests and reports
+   any that passes. Add the wrong fixes you meet in your students' work.
+5. `backlings check`.
+";
 
 pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
-    if dir.exists() {
+    let empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+    if dir.exists() && !empty {
         bail!(
-            "{} already exists; `backlings new` only creates a new directory",
+            "{} already exists and is not empty; `backlings new` writes only into a new or empty directory",
             dir.display()
         );
     }
@@ -103,7 +150,7 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
             "format!(\"HTTP/1.1 {code} {reason}\\r\\n\")",
         )
         .replace("// Fix `status_line` so the test passes.\n", "");
-    let files: [(&str, &str); 7] = [
+    let files: [(&str, &str); 8] = [
         ("info.toml", INFO_TOML),
         ("Cargo.toml", CARGO_TOML),
         ("README.md", README),
@@ -111,6 +158,7 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
         ("rust-analyzer.toml", "[cargo]\ntargetDir = true\n"),
         ("exercises/01_first_chapter/hello1.rs", EXERCISE),
         ("solutions/01_first_chapter/hello1.rs", &solution),
+        ("wrong/hello1/special_cases_the_test.rs", WRONG_FIX),
     ];
     for (rel, content) in files {
         let path = dir.join(rel);
@@ -118,7 +166,7 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     println!(
-        "Created an exercise set in {}.\nNext: cd into it, edit info.toml, and run `backlings check`.",
+        "Created an exercise set in {}.\nNext: cd into it and read README.md; after each change to info.toml run `backlings sync`, then `backlings check` (exercises fail, solutions pass, wrong fixes are rejected).",
         style::emphasis().apply_to(dir.display())
     );
     Ok(ExitCode::SUCCESS)
