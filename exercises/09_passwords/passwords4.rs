@@ -80,7 +80,9 @@ mod tests {
     use argon2::password_hash::PasswordHasher;
     use axum::body::Body;
     use axum::http::Request;
+    use std::collections::HashSet;
     use std::sync::{Mutex, mpsc};
+    use std::thread::ThreadId;
     use std::time::Duration;
     use tokio::time::timeout;
     use tower::ServiceExt;
@@ -142,64 +144,133 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn health_answers_while_a_login_is_being_hashed() {
+    /// Where the held password check ran.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Ran {
+        OnTheRuntimeThread,
+        OnTokiosBlockingPool,
+        OnAThreadOfItsOwn,
+    }
+
+    /// How many 1 ms waits of its own a check held on the blocking pool makes for the test
+    /// to see /health answer. A correct login releases it within a few; the bound only ends
+    /// a runtime thread that sits blocked until the hash finishes (a std channel `recv`).
+    const HOLD_TURNS: u32 = 250;
+
+    #[test]
+    fn health_answers_while_a_login_is_being_hashed() {
+        // The test's own current-thread runtime, watched: it runs every task on this very
+        // thread, and `on_thread_start` records the threads of its blocking pool.
+        let runtime_thread = std::thread::current().id();
+        let pool = Arc::new(Mutex::new(HashSet::<ThreadId>::new()));
+        let pool_threads = pool.clone();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .on_thread_start(move || {
+                let this = std::thread::current().id();
+                pool_threads.lock().unwrap().insert(this);
+            })
+            .build()
+            .expect("a current-thread runtime builds");
+
         let events = Arc::new(Mutex::new(Vec::<&'static str>::new()));
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Ran>();
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let started_tx = Mutex::new(Some(started_tx));
         let release_rx = Mutex::new(release_rx);
 
-        // The real verification, held "in progress" until the test has called /health.
+        // The real verification. On the blocking pool it is held "in progress" until the
+        // test has called /health; anywhere else it is already wrong (the runtime thread, or
+        // a thread of its own that the handler joins), so it reports where it ran and goes
+        // on without waiting.
         let log = events.clone();
         let slow_verify: Verifier = Arc::new(move |password, phc| {
+            let here = std::thread::current().id();
+            let ran = if here == runtime_thread {
+                Ran::OnTheRuntimeThread
+            } else if pool.lock().unwrap().contains(&here) {
+                Ran::OnTokiosBlockingPool
+            } else {
+                Ran::OnAThreadOfItsOwn
+            };
             log.lock().unwrap().push("hash started");
             if let Some(tx) = started_tx.lock().unwrap().take() {
-                let _ = tx.send(());
+                let _ = tx.send(ran);
             }
-            // The limit only stops a blocked runtime from hanging the test forever.
-            let _ = release_rx
-                .lock()
-                .unwrap()
-                .recv_timeout(Duration::from_secs(2));
+            if ran == Ran::OnTokiosBlockingPool {
+                let release = release_rx.lock().unwrap();
+                for _ in 0..HOLD_TURNS {
+                    match release.recv_timeout(Duration::from_millis(1)) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        _ => break,
+                    }
+                }
+            }
             let ok = argon2_verify(password, phc);
             log.lock().unwrap().push("hash finished");
             ok
         });
         let app = app(state_with(slow_verify));
 
-        let login = tokio::spawn(app.clone().oneshot(login_request("alice", "s3cret!")));
-        timeout(Duration::from_secs(5), started_rx)
+        runtime.block_on(async move {
+            let mut login = tokio::spawn(app.clone().oneshot(login_request("alice", "s3cret!")));
+            let ran = timeout(Duration::from_secs(5), async {
+                tokio::select! {
+                    biased;
+                    ran = started_rx => ran.expect("the app keeps the verifier alive"),
+                    done = &mut login => panic!(
+                        "the login finished without checking the password: {:?}",
+                        done.map(|answer| answer.map(|response| response.status()))
+                    ),
+                }
+            })
             .await
-            .expect("the login never started hashing")
-            .expect("the verifier is called while the test waits");
+            .expect("the login never started hashing");
+            match ran {
+                Ran::OnTheRuntimeThread => panic!(
+                    "the password hash ran on the runtime thread, the one that serves every \
+                     request (/health included) and serves none while Argon2 runs; inside \
+                     `tokio::spawn`, after `yield_now` or in `catch_unwind` it still runs \
+                     there: hand it to `tokio::task::spawn_blocking` and `.await` the result"
+                ),
+                Ran::OnAThreadOfItsOwn => panic!(
+                    "the password hash ran on a thread of its own (`std::thread::spawn`), not \
+                     on tokio's blocking pool: waiting for it with `join` blocks the runtime \
+                     thread, and a new thread per login is unbounded; use \
+                     `tokio::task::spawn_blocking` and `.await` the result"
+                ),
+                Ran::OnTokiosBlockingPool => {}
+            }
 
-        let health = timeout(
-            Duration::from_secs(5),
-            app.clone()
-                .oneshot(Request::get("/health").body(Body::empty()).unwrap()),
-        )
-        .await
-        .expect("/health did not answer within 5 s while a login was hashing")
-        .expect("the router itself cannot fail");
-        assert_eq!(health.status(), StatusCode::OK, "/health must answer 200");
-        events.lock().unwrap().push("health answered");
-        let _ = release_tx.send(());
-
-        let login = timeout(Duration::from_secs(5), login)
+            let health = timeout(
+                Duration::from_secs(5),
+                app.clone()
+                    .oneshot(Request::get("/health").body(Body::empty()).unwrap()),
+            )
             .await
-            .expect("the login never finished")
-            .expect("the login handler panicked")
+            .expect("/health did not answer within 5 s while a login was hashing")
             .expect("the router itself cannot fail");
-        assert_eq!(
-            login.status(),
-            StatusCode::OK,
-            "alice's login with the right password must succeed"
-        );
-        assert_eq!(
-            *events.lock().unwrap(),
-            ["hash started", "health answered", "hash finished"],
-            "/health had to wait for the password hash: the hash ran on the runtime thread"
-        );
+            assert_eq!(health.status(), StatusCode::OK, "/health must answer 200");
+            events.lock().unwrap().push("health answered");
+            let _ = release_tx.send(());
+
+            let login = timeout(Duration::from_secs(5), login)
+                .await
+                .expect("the login never finished")
+                .expect("the login handler panicked")
+                .expect("the router itself cannot fail");
+            assert_eq!(
+                login.status(),
+                StatusCode::OK,
+                "alice's login with the right password must succeed"
+            );
+            assert_eq!(
+                *events.lock().unwrap(),
+                ["hash started", "health answered", "hash finished"],
+                "/health had to wait for the password hash: the hash ran on tokio's blocking \
+                 pool, but the runtime thread sat blocked until it finished (a std channel \
+                 `recv`, a `join`?); `.await` the `spawn_blocking` handle instead"
+            );
+        });
     }
 }

@@ -122,6 +122,11 @@ mod tests {
         }
     }
 
+    /// How many of its own turns (1 ms sleeps) the test gives the server's thread to park
+    /// once a worker waits. A correct server has parked before the test first looks; the
+    /// bound only ends a thread that a handler blocks or spins, which never parks.
+    const IDLE_TURNS: u32 = 100;
+
     /// The server under test, on its own thread and current-thread runtime, watched:
     /// `idle` is true while the runtime's thread is parked with nothing to do, and
     /// `extra_threads` counts the threads the runtime started (its blocking pool).
@@ -199,17 +204,20 @@ mod tests {
         .await;
 
         // A waiting handler leaves the thread free: the runtime goes idle until an event.
-        guard(
-            "while a worker waited for a job, the server's only thread never went idle: the \
-             handler keeps it busy, by blocking it (a std Condvar wait, thread::sleep) or by \
-             polling in a loop; `.await` a notification instead",
-            async {
-                while !server.idle.load(Ordering::SeqCst) {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-            },
-        )
-        .await;
+        // It has nothing left to do, so it parks within a turn or two of the test's; a
+        // handler that blocks or spins the thread never lets it park.
+        let mut turns = 0;
+        while !server.idle.load(Ordering::SeqCst) {
+            assert!(
+                turns < IDLE_TURNS,
+                "while a worker waited for a job, the server's only thread never went idle \
+                 ({IDLE_TURNS} turns of the test's): the handler keeps it busy, by blocking it \
+                 (a std Condvar wait, thread::sleep) or by polling in a loop; `.await` a \
+                 notification instead"
+            );
+            turns += 1;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
 
         // While it is parked, the server must still answer other requests.
         let (status, _) = guard(
