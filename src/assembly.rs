@@ -125,10 +125,11 @@ fn manifest_text(pieces: &[Piece]) -> String {
             text.push_str(&format!("dir = {}\n", quoted(dir)));
         }
         text.push_str(&format!(
-            "test = {}\nstrict_clippy = {}\ntimeout_secs = {}\nhint = \"-\"\n",
+            "test = {}\nstrict_clippy = {}\ntimeout_secs = {}\npoints = {}\nhint = \"-\"\n",
             entry.test,
             entry.strict_clippy,
-            entry.timeout.as_secs().max(1)
+            entry.timeout.as_secs().max(1),
+            entry.points
         ));
     }
     text
@@ -185,6 +186,7 @@ mod tests {
                 strict_clippy: false,
                 hint: "h".into(),
                 skip_check_unsolved: false,
+                points: 1,
                 timeout: Duration::from_secs(7),
                 line: 1,
             },
@@ -200,6 +202,7 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].dir.as_deref(), Some("01_x"));
         assert_eq!(entries[1].timeout, Duration::from_secs(7));
+        assert_eq!(entries[1].points, 1);
         assert!(entries[1].test);
     }
 

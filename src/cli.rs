@@ -75,8 +75,11 @@ pub enum Command {
     },
     /// Check that a set is sound: every solution passes, every exercise fails as shipped.
     Check(commands::check::CheckArgs),
-    /// Build and run every exercise as the learner left it, and report which pass.
+    /// Grade a learner's workspace against the reference set's tests, with points.
     Grade(commands::grade::GradeArgs),
+    /// Write a CI workflow that grades this repository on every push.
+    #[command(subcommand)]
+    Ci(commands::ci::CiCommand),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,5 +118,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sync { check }) => commands::sync::run(&start, check),
         Some(Command::Check(args)) => commands::check::check(&start, &args),
         Some(Command::Grade(args)) => commands::grade::grade(&start, &args),
+        Some(Command::Ci(command)) => commands::ci::run(&start, &command),
     }
 }

@@ -311,9 +311,11 @@ fn workspace_entries(reference: &Reference, workspace: &Workspace) -> Vec<Entry>
     entries
 }
 
+/// An exercise that was not run: not ok, and worth its points, none earned.
 fn exercise_entry(entry: &ExerciseEntry, status: &str, message: String) -> Entry {
     let mut problem = report::problem(&entry.name, &entry.exercise_path(), status, message);
     problem.kind = Kind::Exercise;
+    problem.max_score = entry.points;
     problem
 }
 
@@ -349,6 +351,7 @@ mod tests {
             strict_clippy: false,
             hint: "h".into(),
             skip_check_unsolved: false,
+            points: 1,
             timeout: Duration::from_secs(10),
             line: 1,
         }

@@ -16,6 +16,7 @@
 pub mod assembly;
 pub mod capture;
 pub mod cargo;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod compile_cache;

@@ -37,6 +37,9 @@ pub struct ExerciseEntry {
     pub hint: String,
     pub skip_check_unsolved: bool,
     pub timeout: Duration,
+    /// What passing the exercise is worth in a grade (`points`, else the set's
+    /// `default_points`, else 1).
+    pub points: u32,
     /// 1-based line of the entry's `name`, for messages that point back at the manifest.
     pub line: usize,
 }
@@ -99,6 +102,7 @@ struct RawManifest {
     format_version: Option<Spanned<i64>>,
     welcome_message: Option<String>,
     final_message: Option<String>,
+    default_points: Option<Spanned<i64>>,
     #[serde(default)]
     exercises: Vec<Spanned<RawExercise>>,
 }
@@ -112,6 +116,7 @@ struct RawExercise {
     hint: Option<Spanned<String>>,
     skip_check_unsolved: Option<bool>,
     timeout_secs: Option<Spanned<i64>>,
+    points: Option<Spanned<i64>>,
 }
 
 /// Parses and validates manifest text. Returns all problems found, not just the first.
@@ -131,7 +136,14 @@ pub fn parse(text: &str) -> Result<Parsed, ManifestError> {
     warnings.sort_by_key(|w| (w.line, w.column));
     let mut problems = Vec::new();
     check_format_version(&locator, raw.format_version.as_ref(), &mut problems);
-    let exercises = validate_exercises(&locator, &raw.exercises, &mut problems);
+    let default_points = points_value(
+        &locator,
+        raw.default_points.as_ref(),
+        "default_points",
+        1,
+        &mut problems,
+    );
+    let exercises = validate_exercises(&locator, &raw.exercises, default_points, &mut problems);
     if problems.is_empty() && exercises.is_empty() {
         problems.push(Diagnostic {
             line: 1,
@@ -190,9 +202,37 @@ fn check_format_version(
     }
 }
 
+/// A points value (`points`, `default_points`): a whole number from 0 to [`MAX_POINTS`].
+fn points_value(
+    locator: &Locator,
+    value: Option<&Spanned<i64>>,
+    key: &str,
+    default: u32,
+    problems: &mut Vec<Diagnostic>,
+) -> u32 {
+    match value {
+        None => default,
+        Some(v) => match u32::try_from(*v.get_ref()) {
+            Ok(points) if points <= MAX_POINTS => points,
+            _ => {
+                problems.push(locator.at(
+                    v.span(),
+                    key,
+                    format!("must be a whole number from 0 to {MAX_POINTS}"),
+                ));
+                default
+            }
+        },
+    }
+}
+
+/// The most points one exercise can be worth.
+const MAX_POINTS: u32 = 10_000;
+
 fn validate_exercises(
     locator: &Locator,
     raw: &[Spanned<RawExercise>],
+    default_points: u32,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<ExerciseEntry> {
     let mut seen: Vec<(String, usize)> = Vec::new();
@@ -274,6 +314,14 @@ fn validate_exercises(
             }
         };
 
+        let points = points_value(
+            locator,
+            exercise.points.as_ref(),
+            &key("points"),
+            default_points,
+            problems,
+        );
+
         if ok {
             entries.push(ExerciseEntry {
                 line: locator
@@ -286,6 +334,7 @@ fn validate_exercises(
                 hint,
                 skip_check_unsolved: exercise.skip_check_unsolved.unwrap_or(false),
                 timeout,
+                points,
             });
         }
     }

@@ -108,6 +108,7 @@ mod tests {
             strict_clippy: false,
             hint: "h".into(),
             skip_check_unsolved: false,
+            points: 1,
             timeout: Duration::from_secs(10),
             line: 1,
         }

@@ -56,11 +56,10 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     let set = &assembled.set;
     let judge = |outcome: &pipeline::Outcome| {
         let notes = plan.notes.get(&outcome.name).map_or(&[][..], Vec::as_slice);
-        let path = set
-            .find(&outcome.name)
-            .map(|i| set.exercises[i].rel_path())
-            .unwrap_or_default();
-        report::judge_grade(outcome, &path, notes)
+        let exercise = set.find(&outcome.name).map(|i| &set.exercises[i]);
+        let path = exercise.map(|e| e.rel_path()).unwrap_or_default();
+        let points = exercise.map_or(0, |e| e.entry.points);
+        report::judge_grade(outcome, &path, notes, points)
     };
     let mut report = Report::new("grade");
     report.entries = reporting::run_groups(

@@ -2,6 +2,7 @@
 //! library, print, and turn results into exit codes.
 
 pub mod check;
+pub mod ci;
 pub mod grade;
 pub mod init;
 pub mod list;

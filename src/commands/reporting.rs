@@ -19,9 +19,39 @@ use crate::{cargo, fsutil, style};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// A summary for the terminal.
     Human,
+    /// One JSON document: every entry with its status, message, output and points.
     Json,
+    /// JUnit XML, for CI test reports.
     Junit,
+    /// Markdown: a table per chapter, for job summaries and pages.
+    Markdown,
+    /// GitHub Classroom's runner result, for the autograding reporter.
+    Classroom,
+}
+
+/// An extra report written to a file: `FORMAT=FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraReport {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_extra_report(text: &str) -> Result<ExtraReport, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not FORMAT=FILE (e.g. junit=report.xml)"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a report format (human, json, junit, markdown, classroom)")
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{text}` names no file"));
+    }
+    Ok(ExtraReport {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Debug, Clone, Args)]
@@ -32,6 +62,10 @@ pub struct ReportArgs {
     /// Write the report to FILE (atomically) instead of stdout; progress stays on the terminal.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same run; repeatable
+    /// (`--report junit=grade.xml --report classroom=result.json`).
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_extra_report)]
+    pub reports: Vec<ExtraReport>,
     /// Binaries run in parallel (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -144,13 +178,43 @@ impl Progress {
     }
 }
 
-/// Writes the report where asked and turns it into the exit code.
-pub fn finish(report: &Report, args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let rendered = match args.format {
+fn render(report: &Report, format: Format) -> anyhow::Result<String> {
+    Ok(match format {
         Format::Human => report::to_human_summary(report),
         Format::Json => report::to_json(report) + "\n",
         Format::Junit => report::to_junit(report).context("rendering the JUnit report")?,
+        Format::Markdown => report::to_markdown(report),
+        Format::Classroom => report::to_classroom(report) + "\n",
+    })
+}
+
+/// Appends the Markdown report to GitHub Actions' job summary when running there.
+fn append_job_summary(report: &Report) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
     };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "opening GITHUB_STEP_SUMMARY ({})",
+                PathBuf::from(&path).display()
+            )
+        })?;
+    std::io::Write::write_all(&mut file, report::to_markdown(report).as_bytes())
+        .context("writing the job summary")
+}
+
+/// Writes the report where asked and turns it into the exit code.
+pub fn finish(report: &Report, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    for extra in &args.reports {
+        fsutil::write_atomic(&extra.path, render(report, extra.format)?.as_bytes())
+            .with_context(|| format!("writing the report to {}", extra.path.display()))?;
+    }
+    append_job_summary(report)?;
+    let rendered = render(report, args.format)?;
     match &args.output {
         Some(path) => {
             fsutil::write_atomic(path, rendered.as_bytes())

@@ -2,6 +2,12 @@
 //! set-level problems. Building a report is pure; rendering gives human text, JSON, or
 //! JUnit XML from the same [`Report`].
 
+mod classroom;
+mod markdown;
+
+pub use classroom::to_classroom;
+pub use markdown::to_markdown;
+
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -77,6 +83,10 @@ pub struct Entry {
     /// What was changed that should not have been (grading): below the marker, in the
     /// manifest, or code above the marker that would change what the tests check.
     pub notes: Vec<String>,
+    /// Points earned (grading): the exercise's points when it passed, else 0.
+    pub score: u32,
+    /// Points the entry is worth (grading); 0 for entries that carry no points.
+    pub max_score: u32,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -99,6 +109,8 @@ pub struct Totals {
     pub total: usize,
     pub ok: usize,
     pub problems: usize,
+    pub score: u32,
+    pub max_score: u32,
 }
 
 impl Report {
@@ -115,6 +127,8 @@ impl Report {
             total: self.entries.len(),
             ok,
             problems: self.entries.len() - ok,
+            score: self.entries.iter().map(|e| e.score).sum(),
+            max_score: self.entries.iter().map(|e| e.max_score).sum(),
         }
     }
 
@@ -142,6 +156,8 @@ pub fn problem(name: &str, path: &str, status: &str, message: String) -> Entry {
         duration: Duration::ZERO,
         output: String::new(),
         notes: Vec::new(),
+        score: 0,
+        max_score: 0,
     }
 }
 
@@ -205,8 +221,16 @@ pub fn judge_wrong_fix(outcome: &Outcome, path: &str) -> Entry {
 }
 
 /// `grade`'s judgement: an exercise passes when the reference's tests all pass against
-/// the learner's code and nothing was tampered with. Notes keep the honest verdict.
-pub fn judge_grade(outcome: &Outcome, path: &str, notes: &[String]) -> Entry {
+/// the learner's code and nothing was tampered with; it then earns its `points`. Notes
+/// keep the honest verdict.
+pub fn judge_grade(outcome: &Outcome, path: &str, notes: &[String], points: u32) -> Entry {
+    let mut entry = judge_grade_unscored(outcome, path, notes);
+    entry.max_score = points;
+    entry.score = if entry.ok { points } else { 0 };
+    entry
+}
+
+fn judge_grade_unscored(outcome: &Outcome, path: &str, notes: &[String]) -> Entry {
     if notes.is_empty() {
         return entry_from(
             outcome,
@@ -241,6 +265,8 @@ fn entry_from(outcome: &Outcome, path: &str, ok: bool, message: String) -> Entry
         duration: outcome.duration,
         output: cap_output(&crate::style::plain(&outcome.output)),
         notes: Vec::new(),
+        score: 0,
+        max_score: 0,
     }
 }
 
@@ -359,9 +385,14 @@ pub fn to_human_summary(report: &Report) -> String {
         );
     }
     let totals = report.totals();
+    let points = if totals.max_score > 0 {
+        format!(" · {} of {} points", totals.score, totals.max_score)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{} {}: {} ok, {} problem(s), {} checked in {:.1}s",
+        "\n{} {}: {} ok, {} problem(s), {} checked in {:.1}s{points}",
         if report.is_ok() { "✓" } else { "✗" },
         report.command,
         totals.ok,
@@ -415,10 +446,13 @@ mod tests {
     fn a_tampered_entry_keeps_its_honest_verdict() {
         let p = "exercises/sql1.rs";
         let passed = outcome(Variant::Exercise, Verdict::Passed);
-        assert!(judge_grade(&passed, p, &[]).ok);
+        let honest = judge_grade(&passed, p, &[], 3);
+        assert!(honest.ok);
+        assert_eq!((honest.score, honest.max_score), (3, 3));
         let notes = vec!["defines `assert_eq!`".to_string()];
-        let tampered = judge_grade(&passed, p, &notes);
+        let tampered = judge_grade(&passed, p, &notes, 3);
         assert!(!tampered.ok);
+        assert_eq!((tampered.score, tampered.max_score), (0, 3));
         assert_eq!(tampered.status, "tampered");
         assert_eq!(
             tampered.message,
