@@ -67,13 +67,17 @@ pub fn read_workspace(root: &Path, reference: &Reference) -> Workspace {
     let mut files = BTreeMap::new();
     for entry in &reference.manifest.exercises {
         let path = root.join(entry.exercise_path());
-        let file = match std::fs::read_to_string(&path) {
-            Ok(text) => LearnerFile::Text(text),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => LearnerFile::Missing,
-            Err(err) => LearnerFile::Unreadable(err.to_string()),
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let file = if size > MAX_EXERCISE_BYTES {
+            LearnerFile::Unreadable(format!(
+                "it is {size} bytes; exercise files over {MAX_EXERCISE_BYTES} bytes are not graded"
+            ))
+        } else {
+            read_learner_file(&path)
         };
         files.insert(entry.name.clone(), file);
     }
+
     let manifest = root
         .join(crate::exercise::MANIFEST_FILE)
         .is_file()
@@ -94,6 +98,17 @@ pub fn read_workspace(root: &Path, reference: &Reference) -> Workspace {
         manifest,
         package,
         exercise_files,
+    }
+}
+
+/// The largest exercise file that is graded: a larger one is reported, not read.
+pub const MAX_EXERCISE_BYTES: u64 = 1024 * 1024;
+
+fn read_learner_file(path: &Path) -> LearnerFile {
+    match std::fs::read_to_string(path) {
+        Ok(text) => LearnerFile::Text(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => LearnerFile::Missing,
+        Err(err) => LearnerFile::Unreadable(err.to_string()),
     }
 }
 

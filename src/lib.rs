@@ -17,6 +17,7 @@ pub mod assembly;
 pub mod capture;
 pub mod cargo;
 pub mod ci;
+pub mod class;
 pub mod cli;
 pub mod commands;
 pub mod compile_cache;

@@ -33,9 +33,20 @@ pub struct GradeArgs {
     /// Grade only these exercises (default: every exercise of the reference).
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// Grade a whole class: every student workspace in a subfolder of DIR, against one
+    /// reference, with dependencies built once. Reports a roster (human, json, csv,
+    /// markdown).
+    #[arg(long, value_name = "DIR", conflicts_with = "update_progress")]
+    pub class: Option<PathBuf>,
+    /// With --class: the most time one student's build and runs may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600, requires = "class")]
+    pub student_budget: u64,
 }
 
 pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.class {
+        return super::grade_class::grade_class(dir, args);
+    }
     let started = Instant::now();
     let root = exercise::find_root(start)?;
     let reference = reference_for(&root, args.against.as_deref())?;
@@ -98,6 +109,19 @@ fn reference_for(root: &Path, against: Option<&Path>) -> anyhow::Result<Referenc
     let Some(against) = against else {
         return bundled_reference_for(root);
     };
+    let dir = reference_dir(against)?;
+    let workspace = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if dir == workspace {
+        bail!(
+            "--against {} is the workspace being graded; a reference must be a separate copy of the set (the teacher's, or a clean clone)",
+            against.display()
+        );
+    }
+    Reference::load(&dir).with_context(|| format!("--against {}", against.display()))
+}
+
+/// `--against DIR`, resolved from the current directory and checked to exist.
+pub(super) fn reference_dir(against: &Path) -> anyhow::Result<PathBuf> {
     let dir = std::env::current_dir()
         .context("cannot read the current directory")?
         .join(against);
@@ -113,26 +137,23 @@ fn reference_for(root: &Path, against: Option<&Path>) -> anyhow::Result<Referenc
             against.display()
         );
     }
-    let workspace = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    if dir == workspace {
-        bail!(
-            "--against {} is the workspace being graded; a reference must be a separate copy of the set (the teacher's, or a clean clone)",
-            against.display()
-        );
-    }
-    Reference::load(&dir).with_context(|| format!("--against {}", against.display()))
+    Ok(dir)
+}
+
+/// The bundled course version a workspace `init` wrote records, if any.
+pub(super) fn recorded_course_version(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(exercise::data_dir(root).join(BUNDLED_MARKER)).ok()?;
+    text.trim().strip_prefix("course ").map(str::to_string)
 }
 
 fn bundled_reference_for(root: &Path) -> anyhow::Result<Reference> {
-    let marker = exercise::data_dir(root).join(BUNDLED_MARKER);
-    let recorded = match std::fs::read_to_string(&marker) {
-        Ok(text) => text,
-        Err(_) => bail!(
+    if !exercise::data_dir(root).join(BUNDLED_MARKER).is_file() {
+        bail!(
             "grading needs the reference set: pass `--against DIR` (the directory of the set the workspace was made from)"
-        ),
-    };
+        );
+    }
     let bundled = reference::bundled_course_version();
-    match recorded.trim().strip_prefix("course ") {
+    match recorded_course_version(root) {
         Some(version) if version == bundled => Reference::bundled(),
         _ => bail!(
             "{} was made from another version of the bundled course than this backlings ships ({bundled}); grade it with `--against DIR`, DIR being the course it was made from",

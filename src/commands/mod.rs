@@ -4,6 +4,7 @@
 pub mod check;
 pub mod ci;
 pub mod grade;
+pub mod grade_class;
 pub mod init;
 pub mod list;
 pub mod new;

@@ -29,6 +29,8 @@ pub enum Format {
     Markdown,
     /// GitHub Classroom's runner result, for the autograding reporter.
     Classroom,
+    /// A roster as CSV (`grade --class` only).
+    Csv,
 }
 
 /// An extra report written to a file: `FORMAT=FILE`.
@@ -43,7 +45,7 @@ fn parse_extra_report(text: &str) -> Result<ExtraReport, String> {
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not FORMAT=FILE (e.g. junit=report.xml)"))?;
     let format = Format::from_str(format, true).map_err(|_| {
-        format!("`{format}` is not a report format (human, json, junit, markdown, classroom)")
+        format!("`{format}` is not a report format (human, json, junit, markdown, classroom, csv)")
     })?;
     if path.is_empty() {
         return Err(format!("`{text}` names no file"));
@@ -120,13 +122,13 @@ pub fn outcome_path(set: &ExerciseSet, outcome: &pipeline::Outcome) -> String {
 }
 
 /// Live progress on stderr: a bar on a terminal, one plain line per result otherwise.
-struct Progress {
+pub struct Progress {
     bar: Option<ProgressBar>,
     lock: Mutex<()>,
 }
 
 impl Progress {
-    fn new(total: usize) -> Self {
+    pub fn new(total: usize) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total as u64);
             if let Ok(style) =
@@ -144,7 +146,7 @@ impl Progress {
         }
     }
 
-    fn note(&self, message: &str) {
+    pub fn note(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.set_message(message.to_string()),
             None => eprintln!("{message}"),
@@ -152,17 +154,18 @@ impl Progress {
     }
 
     fn finished(&self, entry: &Entry) {
+        let line = format!("{:9} {}: {}", entry.kind.label(), entry.name, entry.message);
+        self.step(entry.ok, &line);
+    }
+
+    /// One item done: on a terminal the bar moves (and a failure is printed above it);
+    /// elsewhere a line per item.
+    pub fn step(&self, ok: bool, what: &str) {
         let _guard = self.lock.lock();
-        let line = format!(
-            "{} {:9} {}: {}",
-            if entry.ok { "ok  " } else { "FAIL" },
-            entry.kind.label(),
-            entry.name,
-            entry.message
-        );
+        let line = format!("{} {what}", if ok { "ok  " } else { "FAIL" });
         match &self.bar {
             Some(bar) => {
-                if !entry.ok {
+                if !ok {
                     bar.println(style::failure().apply_to(&line).to_string());
                 }
                 bar.inc(1);
@@ -171,7 +174,7 @@ impl Progress {
         }
     }
 
-    fn done(&self) {
+    pub fn done(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -185,11 +188,17 @@ fn render(report: &Report, format: Format) -> anyhow::Result<String> {
         Format::Junit => report::to_junit(report).context("rendering the JUnit report")?,
         Format::Markdown => report::to_markdown(report),
         Format::Classroom => report::to_classroom(report) + "\n",
+        Format::Csv => anyhow::bail!("the csv format is for class rosters (`grade --class DIR`)"),
     })
 }
 
 /// Appends the Markdown report to GitHub Actions' job summary when running there.
 fn append_job_summary(report: &Report) -> anyhow::Result<()> {
+    append_to_job_summary(&report::to_markdown(report))
+}
+
+/// Appends `markdown` to GitHub Actions' job summary when running there.
+pub fn append_to_job_summary(markdown: &str) -> anyhow::Result<()> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -203,8 +212,7 @@ fn append_job_summary(report: &Report) -> anyhow::Result<()> {
                 PathBuf::from(&path).display()
             )
         })?;
-    std::io::Write::write_all(&mut file, report::to_markdown(report).as_bytes())
-        .context("writing the job summary")
+    std::io::Write::write_all(&mut file, markdown.as_bytes()).context("writing the job summary")
 }
 
 /// Writes the report where asked and turns it into the exit code.
