@@ -55,18 +55,31 @@ pub enum Command {
         name: Option<String>,
     },
     /// Show the hint of the current (or named) exercise.
-    Hint { name: Option<String> },
+    Hint {
+        /// Exercise name (default: the current exercise).
+        name: Option<String>,
+    },
     /// List the exercises with their state.
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
     /// Restore an exercise as shipped; your version is kept under .backlings/backups/.
-    Reset { name: String },
+    Reset {
+        /// The exercise to restore (`backlings list` shows the names).
+        name: String,
+    },
     /// Write a standalone workspace of the bundled course into DIR (default: ./backlings).
-    Init { dir: Option<PathBuf> },
-    /// Scaffold an empty exercise set for a teacher in DIR.
-    New { dir: PathBuf },
+    Init {
+        /// Where to write the workspace: a directory that does not exist yet.
+        dir: Option<PathBuf>,
+    },
+    /// Scaffold an exercise set for a teacher in DIR, with an example exercise, its
+    /// solution and a wrong fix.
+    New {
+        /// Where to write the set: a new or empty directory.
+        dir: PathBuf,
+    },
     /// Regenerate the exercises package's [[bin]] list from info.toml.
     Sync {
         /// Only report whether the bin list is up to date (exit 1 if not).
@@ -80,6 +93,13 @@ pub enum Command {
     /// Write a CI workflow that grades this repository on every push.
     #[command(subcommand)]
     Ci(commands::ci::CiCommand),
+    /// Print a shell completion script (e.g. `backlings completions bash > ~/.local/share/bash-completion/completions/backlings`).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (e.g. `backlings man > ~/.local/share/man/man1/backlings.1`).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,5 +139,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => commands::check::check(&start, &args),
         Some(Command::Grade(args)) => commands::grade::grade(&start, &args),
         Some(Command::Ci(command)) => commands::ci::run(&start, &command),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "backlings", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                // A reader that stops early (`| head`) is not an error of ours.
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+                _ => Ok(ExitCode::SUCCESS),
+            }
+        }
     }
 }

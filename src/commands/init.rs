@@ -50,7 +50,7 @@ fn write_workspace(dir: &Path) -> anyhow::Result<()> {
     let bins = sync::expected_bins(&parsed.manifest.exercises, "", |_| false);
     add(
         "Cargo.toml",
-        sync::with_bins(&package.cargo_toml, &bins)?.as_bytes(),
+        workspace_manifest(&package.cargo_toml, &bins)?.as_bytes(),
     );
     if let Some(lock) = &package.lockfile {
         add("Cargo.lock", lock.as_bytes());
@@ -78,5 +78,36 @@ fn write_workspace(dir: &Path) -> anyhow::Result<()> {
                 .with_context(|| format!("keeping the original of {rel}"))?;
         }
     }
+    settle_lockfile(dir);
     Ok(())
+}
+
+/// The workspace's Cargo.toml: the course package with its bins, under a header that
+/// speaks of this workspace.
+fn workspace_manifest(template: &str, bins: &[sync::BinSpec]) -> anyhow::Result<String> {
+    let mut doc: toml_edit::DocumentMut = sync::with_bins(template, bins)?.parse()?;
+    if let Some(package) = doc.get_mut("package").and_then(|p| p.as_table_mut()) {
+        package.decor_mut().set_prefix(
+            "# The course's exercises, one bin each. The bin list is generated from info.toml\n# by `backlings sync`: edit info.toml, not the [[bin]] tables.\n",
+        );
+    }
+    Ok(doc.to_string())
+}
+
+/// Lets cargo write the lockfile in its own form now (the course's lockfile is shared with
+/// the runner's crates, so a few entries differ), so the first build leaves it alone. It
+/// stays offline: without a local registry cache the first build does the same.
+fn settle_lockfile(dir: &Path) {
+    let manifest = dir.join("Cargo.toml");
+    let job = crate::cargo::cargo_job(&manifest)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .timeout(std::time::Duration::from_secs(60));
+    let _ = crate::supervisor::run_split(&job, (), (), &crate::supervisor::Cancel::new());
 }
