@@ -21,7 +21,7 @@ pub const EXIT_BAD_INPUT: u8 = 2;
     name = "backlings",
     version,
     about = "Hands-on backend exercises in Rust: fix small broken HTTP, SQL and security programs until their tests pass.",
-    after_help = "Without a command, backlings starts watch mode on the exercise set in the current directory (or a parent).\n\nExit status: 0 success, 1 an exercise or check failed, 2 bad input or usage."
+    after_help = "Without a command, backlings starts watch mode on the exercise set in the current directory (or a parent). In the repository that ships the bundled course, it makes (or reopens) the learner's workspace learn/ there and watches that; `backlings watch` watches the repository itself.\n\nExit status: 0 success, 1 an exercise or check failed, 2 bad input or usage."
 )]
 pub struct Cli {
     /// Run as if backlings was started in DIR.
@@ -47,7 +47,8 @@ pub struct WatchArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Watch the exercise files and re-run the current exercise on every save (the default).
+    /// Watch the exercise files and re-run the current exercise on every save (the default),
+    /// in this very set.
     Watch(WatchArgs),
     /// Run the current (or named) exercise once; mark it done if it passes.
     Run {
@@ -127,7 +128,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         None => std::env::current_dir()?,
     };
     match cli.command {
-        None => commands::watch::run(&start, &cli.watch),
+        None => commands::start::run(&start, &cli.watch),
         Some(Command::Watch(args)) => commands::watch::run(&start, &args),
         Some(Command::Run { name }) => commands::run::run(&start, name.as_deref()),
         Some(Command::Hint { name }) => commands::run::hint(&start, name.as_deref()),

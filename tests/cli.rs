@@ -66,3 +66,49 @@ fn an_init_workspace_keeps_its_lockfile_through_cargo() {
         "{manifest}"
     );
 }
+
+#[test]
+fn in_the_course_repository_the_learner_works_where_solutions_are_out_of_sight() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"backlings\"\nversion = \"0.1.0\"\n\n[workspace]\nmembers = [\"course\"]\n").unwrap();
+    std::fs::create_dir_all(root.join("course")).unwrap();
+    std::fs::write(
+        root.join("course/Cargo.toml"),
+        "[package]\nname = \"exercises\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("info.toml"), "format_version = 1\n").unwrap();
+    // Without a terminal, watch mode itself cannot start; the workspace is made first.
+    backlings()
+        .current_dir(root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("open that folder in your editor"));
+    let learn = root.join("learn");
+    assert!(learn.join("info.toml").is_file());
+    assert!(learn.join("exercises/00_intro/intro1.rs").is_file());
+    let solutions: Vec<_> = std::fs::read_dir(learn.join("solutions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        solutions,
+        ["README.md"],
+        "no solution before its exercise passes"
+    );
+    backlings()
+        .current_dir(root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Reopening your workspace"));
+    // Passing an exercise reveals its solution, and only its.
+    backlings()
+        .current_dir(&learn)
+        .args(["run", "intro1"])
+        .assert()
+        .success();
+    assert!(learn.join("solutions/00_intro/intro1.rs").is_file());
+    assert!(!learn.join("solutions/00_intro/intro2.rs").exists());
+}

@@ -30,7 +30,8 @@ pub fn run(start: &Path, dir: Option<&Path>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_workspace(dir: &Path) -> anyhow::Result<()> {
+/// Writes a standalone workspace of the bundled course into `dir`.
+pub fn write_workspace(dir: &Path) -> anyhow::Result<()> {
     let files = course::files();
     let info = files
         .get("info.toml")

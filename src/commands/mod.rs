@@ -11,6 +11,7 @@ pub mod new;
 pub mod reporting;
 pub mod reset;
 pub mod run;
+pub mod start;
 pub mod sync;
 pub mod watch;
 

@@ -1,0 +1,55 @@
+// wrong fix: turns off syncing (PRAGMA synchronous = OFF, journal in memory) to make each commit cheap: still 1,000 transactions and 1,000 compilations, a failed batch half stored, and a crash can corrupt the file
+// perf3: batch inserts: one transaction, one prepared statement.
+//
+// `import_readings` stores a batch of sensor readings. It calls `execute` once per row, and
+// outside a transaction SQLite runs every statement in a transaction of its own: 1,000 rows
+// are 1,000 commits (on disk, each one waits for the file to be synced) and the INSERT is
+// parsed and planned 1,000 times. And when row 601 fails, the 600 before it stay.
+// Import the whole batch in ONE transaction that commits only when every row went in, and
+// compile the INSERT once (`prepare_cached`), running it once per row with new values.
+
+use rusqlite::Connection;
+
+const SCHEMA: &str = "
+    CREATE TABLE readings (
+        sensor   TEXT NOT NULL,
+        taken_at INTEGER NOT NULL,
+        celsius  REAL NOT NULL,
+        PRIMARY KEY (sensor, taken_at)
+    );
+";
+
+struct Reading {
+    sensor: String,
+    taken_at: i64,
+    celsius: f64,
+}
+
+/// Stores every reading, or none of them if one fails.
+fn import_readings(conn: &mut Connection, readings: &[Reading]) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;")?;
+    for reading in readings {
+        conn.execute(
+            "INSERT INTO readings (sensor, taken_at, celsius) VALUES (?1, ?2, ?3)",
+            (&reading.sensor, reading.taken_at, reading.celsius),
+        )?;
+    }
+    Ok(())
+}
+
+fn main() -> rusqlite::Result<()> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.execute_batch(SCHEMA)?;
+    let readings: Vec<Reading> = (0..5)
+        .map(|minute| Reading {
+            sensor: "greenhouse-1".to_string(),
+            taken_at: 1_700_000_000 + minute * 60,
+            celsius: 21.5 + minute as f64 / 10.0,
+        })
+        .collect();
+    import_readings(&mut conn, &readings)?;
+    let stored: i64 = conn.query_row("SELECT count(*) FROM readings", [], |row| row.get(0))?;
+    println!("{stored} readings stored");
+    Ok(())
+}
+
