@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const TOP_FILES: &[&str] = &["info.toml", "Cargo.toml", "course/Cargo.toml", "Cargo.lock"];
-const TOP_DIRS: &[&str] = &["exercises", "solutions"];
+const TOP_DIRS: &[&str] = &["exercises", "solutions", "mutants"];
 
 fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

@@ -13,11 +13,13 @@ use crate::manifest::ExerciseEntry;
 use crate::reference::{Fnv, PackageTemplate};
 use crate::sync::{self, BinSpec};
 
-/// One exercise file of an assembly: its manifest entry (whose name is the bin's) and text.
+/// One exercise file of an assembly: its manifest entry (whose name is the bin's), its
+/// text, and for a tests-mode exercise the mutants its tests must kill (file name, text).
 #[derive(Debug, Clone)]
 pub struct Piece {
     pub entry: ExerciseEntry,
     pub text: String,
+    pub mutants: Vec<(String, String)>,
 }
 
 /// An assembled workspace, loaded as a set. It is locked until dropped, so two
@@ -93,9 +95,24 @@ pub fn assemble(
         wanted.push(path);
     }
     remove_others(&exercises, &wanted)?;
+    write_mutants(work, pieces)?;
     let set = ExerciseSet::load(work)
         .with_context(|| format!("loading the assembled workspace {}", work.display()))?;
     Ok(Assembled { set, _lock: lock })
+}
+
+/// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.
+fn write_mutants(work: &Path, pieces: &[Piece]) -> anyhow::Result<()> {
+    let dir = work.join(crate::mutants::MUTANTS_DIR);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    for piece in pieces {
+        for (file, text) in &piece.mutants {
+            write_if_changed(&dir.join(&piece.entry.name).join(file), text.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 fn lock_dir(dir: &Path) -> anyhow::Result<File> {
@@ -125,11 +142,12 @@ fn manifest_text(pieces: &[Piece]) -> String {
             text.push_str(&format!("dir = {}\n", quoted(dir)));
         }
         text.push_str(&format!(
-            "test = {}\nstrict_clippy = {}\ntimeout_secs = {}\npoints = {}\nhint = \"-\"\n",
+            "test = {}\nstrict_clippy = {}\ntimeout_secs = {}\npoints = {}\nmode = \"{}\"\nhint = \"-\"\n",
             entry.test,
             entry.strict_clippy,
             entry.timeout.as_secs().max(1),
-            entry.points
+            entry.points,
+            entry.mode.as_str()
         ));
     }
     text
@@ -187,10 +205,12 @@ mod tests {
                 hint: "h".into(),
                 skip_check_unsolved: false,
                 points: 1,
+                mode: crate::manifest::Mode::Fix,
                 timeout: Duration::from_secs(7),
                 line: 1,
             },
             text: String::new(),
+            mutants: Vec::new(),
         }
     }
 

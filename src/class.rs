@@ -415,6 +415,7 @@ mod tests {
             .exercises
             .remove(0),
             text: text.into(),
+            mutants: Vec::new(),
         };
         let plan = |text: &str| Plan {
             pieces: vec![piece(text)],

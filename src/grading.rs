@@ -14,7 +14,7 @@ use std::path::Path;
 
 use crate::assembly::Piece;
 use crate::manifest::{ExerciseEntry, Manifest};
-use crate::parts::{self, MARKER};
+use crate::parts::{self, Boundary, MARKER, TESTS_MARKER};
 use crate::reference::{PackageTemplate, Reference};
 use crate::report::{self, Entry, Kind};
 use crate::tamper;
@@ -181,40 +181,49 @@ pub fn plan(reference: &Reference, workspace: &Workspace) -> Plan {
             }
         };
         let mut notes = Vec::new();
-        let learner_part = match parts::split(text) {
-            Some(learner) => {
-                if !parts::same_tests(learner.tests, reference_parts.tests) {
-                    notes.push(
-                        "the tests below the marker were edited (graded with the reference's tests)"
-                            .to_string(),
-                    );
+        let learners_tests = reference_parts.boundary == Boundary::LearnerTests;
+        let editable = match parts::split(text) {
+            Some(learner) if (learner.boundary == Boundary::LearnerTests) == learners_tests => {
+                if !parts::same_tests(learner.fixed(), reference_parts.fixed()) {
+                    notes.push(if learners_tests {
+                        "the implementation above the marker was edited (graded with the reference's)".to_string()
+                    } else {
+                        "the tests below the marker were edited (graded with the reference's tests)".to_string()
+                    });
                 }
-                learner.learner
+                learner.editable()
             }
-            None => {
-                notes.push(format!("the marker line `{MARKER}` was removed"));
+            _ => {
+                let marker = if learners_tests { TESTS_MARKER } else { MARKER };
+                notes.push(format!("the marker line `{marker}` was removed"));
                 text.as_str()
             }
         };
-        let inspection = tamper::inspect_against(learner_part, reference_parts.learner);
-        notes.extend(inspection.findings);
+        let graded = if learners_tests {
+            notes.extend(tamper::inspect_learner_tests(editable));
+            reference_parts.with_editable(editable)
+        } else {
+            let inspection = tamper::inspect_against(editable, reference_parts.editable());
+            notes.extend(inspection.findings);
+            reference_parts.with_editable(&inspection.graded_text)
+        };
         if let Some(learner_entries) = &learner_entries {
             notes.extend(manifest_notes(
                 entry,
                 learner_entries.get(entry.name.as_str()),
             ));
         }
-        let mut graded = inspection.graded_text;
-        if !graded.is_empty() && !graded.ends_with('\n') {
-            graded.push('\n');
-        }
-        graded.push_str(reference_parts.tests);
         if !notes.is_empty() {
             plan.notes.insert(entry.name.clone(), notes);
         }
         plan.pieces.push(Piece {
             entry: entry.clone(),
             text: graded,
+            mutants: reference
+                .mutants
+                .get(&entry.name)
+                .cloned()
+                .unwrap_or_default(),
         });
     }
     plan.entries.extend(workspace_entries(reference, workspace));
@@ -367,6 +376,7 @@ mod tests {
             hint: "h".into(),
             skip_check_unsolved: false,
             points: 1,
+            mode: crate::manifest::Mode::Fix,
             timeout: Duration::from_secs(10),
             line: 1,
         }
@@ -389,6 +399,7 @@ mod tests {
                 lockfile: None,
                 build_script: None,
             },
+            mutants: BTreeMap::new(),
         }
     }
 

@@ -26,6 +26,7 @@ pub mod exercise;
 pub mod fsutil;
 pub mod grading;
 pub mod manifest;
+pub mod mutants;
 pub mod originals;
 pub mod parts;
 pub mod pipeline;

@@ -25,6 +25,26 @@ pub struct Manifest {
     pub exercises: Vec<ExerciseEntry>,
 }
 
+/// What the learner does in an exercise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Fix the code above the marker until the given tests pass (the default).
+    #[default]
+    Fix,
+    /// Write the tests below the marker: they must pass against the given implementation
+    /// and fail against every mutant of it (`mutants/<name>/`).
+    Tests,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Fix => "fix",
+            Mode::Tests => "tests",
+        }
+    }
+}
+
 /// One `[[exercises]]` table, validated and with defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExerciseEntry {
@@ -40,6 +60,8 @@ pub struct ExerciseEntry {
     /// What passing the exercise is worth in a grade (`points`, else the set's
     /// `default_points`, else 1).
     pub points: u32,
+    /// What the learner writes: the fix, or the tests.
+    pub mode: Mode,
     /// 1-based line of the entry's `name`, for messages that point back at the manifest.
     pub line: usize,
 }
@@ -117,6 +139,7 @@ struct RawExercise {
     skip_check_unsolved: Option<bool>,
     timeout_secs: Option<Spanned<i64>>,
     points: Option<Spanned<i64>>,
+    mode: Option<Spanned<String>>,
 }
 
 /// Parses and validates manifest text. Returns all problems found, not just the first.
@@ -321,6 +344,19 @@ fn validate_exercises(
             default_points,
             problems,
         );
+        let mode = match exercise.mode.as_ref().map(|m| (m, m.get_ref().as_str())) {
+            None | Some((_, "fix")) => Mode::Fix,
+            Some((_, "tests")) => Mode::Tests,
+            Some((m, other)) => {
+                problems.push(locator.at(
+                    m.span(),
+                    &key("mode"),
+                    format!("`{other}` is not a mode: \"fix\" (the default) or \"tests\""),
+                ));
+                ok = false;
+                Mode::Fix
+            }
+        };
 
         if ok {
             entries.push(ExerciseEntry {
@@ -335,6 +371,7 @@ fn validate_exercises(
                 skip_check_unsolved: exercise.skip_check_unsolved.unwrap_or(false),
                 timeout,
                 points,
+                mode,
             });
         }
     }

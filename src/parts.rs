@@ -11,17 +11,24 @@ use syn::spanned::Spanned;
 
 /// The line that separates the learner's part from the tests.
 pub const MARKER: &str = "// Tests: do not edit below this line.";
+/// In an exercise where the learner writes the tests (`mode = "tests"`), the line that
+/// separates the given implementation from the learner's tests.
+pub const TESTS_MARKER: &str = "// Your tests: write them below this line.";
 
 /// Where the tests part of a file starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Boundary {
     /// At the marker line.
     Marker,
+    /// At the tests marker: the learner's part is below it.
+    LearnerTests,
     /// At the first top-level `#[cfg(test)]` item (no marker in the file).
     CfgTest,
 }
 
-/// A file cut in two.
+/// A file cut in two. `learner` is the text above the boundary and `tests` the text
+/// from it on; in a tests-mode exercise the learner's part is the latter (see
+/// [`Parts::editable`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parts<'a> {
     pub learner: &'a str,
@@ -29,14 +36,66 @@ pub struct Parts<'a> {
     pub boundary: Boundary,
 }
 
+impl<'a> Parts<'a> {
+    /// The part the learner writes: above the marker, or below the tests marker.
+    pub fn editable(&self) -> &'a str {
+        match self.boundary {
+            Boundary::LearnerTests => self.tests,
+            Boundary::Marker | Boundary::CfgTest => self.learner,
+        }
+    }
+
+    /// The part the set fixes: the tests, or in a tests-mode exercise the implementation.
+    pub fn fixed(&self) -> &'a str {
+        match self.boundary {
+            Boundary::LearnerTests => self.learner,
+            Boundary::Marker | Boundary::CfgTest => self.tests,
+        }
+    }
+
+    /// A file made of `editable` (a learner's) and this file's fixed part.
+    pub fn with_editable(&self, editable: &str) -> String {
+        let ensure_newline = |text: &str| {
+            let mut text = text.to_string();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text
+        };
+        match self.boundary {
+            Boundary::LearnerTests => {
+                let mut text = ensure_newline(self.learner);
+                if !editable.starts_with(TESTS_MARKER) {
+                    text.push_str(TESTS_MARKER);
+                    text.push('\n');
+                }
+                text.push_str(editable);
+                text
+            }
+            Boundary::Marker | Boundary::CfgTest => {
+                let mut text = ensure_newline(editable);
+                text.push_str(self.tests);
+                text
+            }
+        }
+    }
+}
+
 /// Cuts `text` at the marker line, or else before its first top-level `#[cfg(test)]`
 /// item. `None` when it has neither (or has no marker and does not parse).
 pub fn split(text: &str) -> Option<Parts<'_>> {
-    if let Some(at) = marker_offset(text) {
+    if let Some(at) = marker_offset(text, MARKER) {
         return Some(Parts {
             learner: &text[..at],
             tests: &text[at..],
             boundary: Boundary::Marker,
+        });
+    }
+    if let Some(at) = marker_offset(text, TESTS_MARKER) {
+        return Some(Parts {
+            learner: &text[..at],
+            tests: &text[at..],
+            boundary: Boundary::LearnerTests,
         });
     }
     let at = cfg_test_offset(text)?;
@@ -47,11 +106,11 @@ pub fn split(text: &str) -> Option<Parts<'_>> {
     })
 }
 
-/// Byte offset of the start of the first line that is the marker.
-fn marker_offset(text: &str) -> Option<usize> {
+/// Byte offset of the start of the first line that is `marker`.
+fn marker_offset(text: &str, marker: &str) -> Option<usize> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        if line.trim() == MARKER {
+        if line.trim() == marker {
             return Some(offset);
         }
         offset += line.len();
@@ -164,6 +223,26 @@ mod tests {
         assert_eq!(parts.boundary, Boundary::CfgTest);
         assert_eq!(parts.learner, "// rustlings style\nfn f() {}\n\n");
         assert!(parts.tests.starts_with("#[cfg(test)]"));
+    }
+
+    #[test]
+    fn in_a_tests_exercise_the_learner_writes_below_the_marker() {
+        let text = "fn f() -> i32 {\n    1\n}\n\n// Your tests: write them below this line.\n#[cfg(test)]\nmod tests {}\n";
+        let parts = split(text).expect("has the tests marker");
+        assert_eq!(parts.boundary, Boundary::LearnerTests);
+        assert_eq!(parts.fixed(), "fn f() -> i32 {\n    1\n}\n\n");
+        assert!(parts.editable().starts_with(TESTS_MARKER));
+        assert_eq!(parts.with_editable(parts.editable()), text);
+        let mutant_tests = parts.with_editable("#[test]\nfn t() {}\n");
+        assert!(
+            mutant_tests.contains(&format!("{TESTS_MARKER}\n#[test]")),
+            "{mutant_tests}"
+        );
+        let fix = split(WITH_MARKER).unwrap();
+        assert_eq!(
+            fix.with_editable("fn f() -> i32 { 2 }"),
+            WITH_MARKER.replace("fn f() -> i32 {\n    1\n}\n\n", "fn f() -> i32 { 2 }\n")
+        );
     }
 
     #[test]

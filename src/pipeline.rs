@@ -13,6 +13,8 @@ use crate::capture::{self, Captured, HeadTail, TestProgress, TestResult};
 use crate::cargo::{self, BuildEvent, BuildMode, BuildOutput, BuildUnit, CargoError, Lines};
 use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
+use crate::manifest::Mode;
+use crate::mutants;
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
 pub use crate::exercise::Variant;
@@ -44,6 +46,15 @@ pub enum Verdict {
     Ignored {
         tests: Vec<String>,
     },
+    /// A tests-mode exercise whose tests pass against mutants of the implementation (each
+    /// named by what it does wrong).
+    MutantsSurvived {
+        survivors: Vec<String>,
+    },
+    /// A tests-mode exercise whose mutants could not be tried.
+    MutantsNotRun {
+        why: String,
+    },
     /// The file is not a bin of the set's Cargo package (run `backlings sync`).
     NotABin,
     Cancelled,
@@ -66,6 +77,8 @@ impl Verdict {
             Verdict::NoTests => "no_tests",
             Verdict::Unreported { .. } => "tests_unreported",
             Verdict::Ignored { .. } => "tests_ignored",
+            Verdict::MutantsSurvived { .. } => "mutants_survived",
+            Verdict::MutantsNotRun { .. } => "mutants_not_run",
             Verdict::NotABin => "not_a_bin",
             Verdict::Cancelled => "cancelled",
         }
@@ -111,6 +124,20 @@ impl fmt::Display for Verdict {
                     quoted_list(many)
                 ),
             },
+            Verdict::MutantsSurvived { survivors } => match survivors.as_slice() {
+                [] => f.write_str("mutants survived"),
+                [one] => write!(f, "your tests accept an implementation that {one}"),
+                [first, second] => write!(
+                    f,
+                    "your tests accept an implementation that {first}, and one that {second}"
+                ),
+                [first, second, rest @ ..] => write!(
+                    f,
+                    "your tests accept an implementation that {first}, one that {second}, and {} more",
+                    rest.len()
+                ),
+            },
+            Verdict::MutantsNotRun { why } => write!(f, "the mutants could not be tried: {why}"),
             Verdict::Ignored { tests } => write!(
                 f,
                 "{} skipped (#[ignore]): every test of the exercise must run",
@@ -410,6 +437,12 @@ fn execute_untidy(
     let ran = run_binary(&executable, exercise, package_dir, options, cancel);
     outcome.verdict = ran.verdict;
     outcome.output.push_str(&ran.output);
+    if outcome.verdict.passed() && exercise.entry.mode == Mode::Tests {
+        let (verdict, summary) =
+            mutants::verify(set, exercise, planned.item.variant, options, cancel);
+        outcome.verdict = verdict;
+        outcome.output.push_str(&summary);
+    }
     outcome.duration = ran.duration;
     outcome.failed_tests = ran.failed_tests;
     outcome

@@ -34,6 +34,8 @@ pub struct Reference {
     /// Each exercise's full text, by name (absent when the reference lacks the file).
     pub exercises: BTreeMap<String, String>,
     pub package: PackageTemplate,
+    /// The mutants of tests-mode exercises, by exercise name: (file name, text).
+    pub mutants: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Reference {
@@ -47,10 +49,15 @@ impl Reference {
         }
         let parsed = exercise::read_manifest(root)?;
         let mut exercises = BTreeMap::new();
+        let mut mutants = BTreeMap::new();
         for entry in &parsed.manifest.exercises {
             let path = root.join(entry.exercise_path());
             if let Ok(text) = std::fs::read_to_string(&path) {
                 exercises.insert(entry.name.clone(), text);
+            }
+            let files = crate::mutants::files(root, &entry.name);
+            if !files.is_empty() {
+                mutants.insert(entry.name.clone(), files);
             }
         }
         Ok(Self {
@@ -59,6 +66,7 @@ impl Reference {
             manifest: parsed.manifest,
             exercises,
             package: PackageTemplate::from_dir(root)?,
+            mutants,
         })
     }
 
@@ -75,9 +83,20 @@ impl Reference {
             .map_err(|e| anyhow::anyhow!("the bundled info.toml is invalid: {e}"))?
             .manifest;
         let mut exercises = BTreeMap::new();
+        let mut mutants: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for entry in &manifest.exercises {
             if let Ok(text) = text(&entry.exercise_path()) {
                 exercises.insert(entry.name.clone(), text);
+            }
+            let prefix = format!("{}/{}/", crate::mutants::MUTANTS_DIR, entry.name);
+            for (path, content) in files.range(prefix.as_str()..) {
+                let Some(file) = path.strip_prefix(&prefix) else {
+                    break;
+                };
+                mutants.entry(entry.name.clone()).or_default().push((
+                    file.to_string(),
+                    String::from_utf8_lossy(content).into_owned(),
+                ));
             }
         }
         let package_toml = text("course/Cargo.toml")?;
@@ -97,6 +116,7 @@ impl Reference {
                 lockfile,
                 build_script: None,
             },
+            mutants,
         })
     }
 }

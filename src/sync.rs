@@ -109,6 +109,7 @@ mod tests {
             hint: "h".into(),
             skip_check_unsolved: false,
             points: 1,
+            mode: crate::manifest::Mode::Fix,
             timeout: Duration::from_secs(10),
             line: 1,
         }

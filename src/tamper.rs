@@ -163,6 +163,82 @@ fn inspect_allowing(learner: &str, allowed: &[String]) -> Inspection {
     }
 }
 
+/// Inspects the learner's tests of a tests-mode exercise: tests that read the source (to
+/// tell the real implementation from a mutant by its text rather than its behaviour).
+pub fn inspect_learner_tests(tests: &str) -> Vec<String> {
+    let Ok(file) = syn::parse_file(tests) else {
+        return Vec::new();
+    };
+    let mut finder = SourceReader::default();
+    finder.visit_file(&file);
+    finder.findings
+}
+
+#[derive(Default)]
+struct SourceReader {
+    findings: Vec<String>,
+}
+
+impl SourceReader {
+    fn note(&mut self, finding: String) {
+        if !self.findings.contains(&finding) {
+            self.findings.push(finding);
+        }
+    }
+
+    fn macro_call(&mut self, name: &str) {
+        if ["include_str", "include_bytes", "include", "file"].contains(&name) {
+            self.note(format!(
+                "reads source code with `{name}!`: tests must check behaviour, not text"
+            ));
+        }
+    }
+
+    fn literal(&mut self, value: &str) {
+        if value.trim_end_matches('"').ends_with(".rs") {
+            let value = value.trim_matches('"');
+            self.note(format!(
+                "names a source file (\"{value}\"): tests must check behaviour, not text"
+            ));
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for SourceReader {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.macro_call(&path_text(&mac.path));
+        // Macro arguments are tokens to syn: look inside them too.
+        walk_tokens(&mac.tokens, &mut |tree, next| match tree {
+            TokenTree::Ident(ident) if next.is_some_and(is_bang) => {
+                self.macro_call(&ident.to_string())
+            }
+            TokenTree::Literal(literal) => self.literal(&literal.to_string()),
+            _ => {}
+        });
+        visit::visit_macro(self, mac);
+    }
+
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        self.literal(&lit.value());
+    }
+}
+
+/// Calls `visit` on every token tree in `tokens`, however deeply grouped, with the tree
+/// that follows it.
+fn walk_tokens(tokens: &TokenStream, visit: &mut dyn FnMut(&TokenTree, Option<&TokenTree>)) {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (index, tree) in trees.iter().enumerate() {
+        visit(tree, trees.get(index + 1));
+        if let TokenTree::Group(group) = tree {
+            walk_tokens(&group.stream(), visit);
+        }
+    }
+}
+
+fn is_bang(tree: &TokenTree) -> bool {
+    matches!(tree, TokenTree::Punct(punct) if punct.as_char() == '!')
+}
+
 #[derive(Default)]
 struct Finder {
     findings: Vec<String>,
@@ -195,6 +271,32 @@ impl Finder {
             self.note(format!(
                 "defines `{ident}`, which would replace the standard one in the tests"
             ));
+        }
+    }
+
+    fn scan_macro_tokens(&mut self, trees: &[TokenTree]) {
+        for (index, tree) in trees.iter().enumerate() {
+            match (tree, trees.get(index + 1), trees.get(index + 2)) {
+                (TokenTree::Ident(name), Some(bang), Some(TokenTree::Group(args)))
+                    if is_bang(bang) && name == "cfg" && mentions_test(&args.stream()) =>
+                {
+                    self.note("checks `cfg!(test)`: it would behave differently under test".into());
+                }
+                (TokenTree::Ident(keyword), Some(bang), Some(TokenTree::Ident(name)))
+                    if is_bang(bang)
+                        && keyword == "macro_rules"
+                        && STD_MACROS.contains(&name.to_string().as_str()) =>
+                {
+                    self.note(format!(
+                        "defines `{name}!`, which would replace the standard one in the tests"
+                    ));
+                }
+                _ => {}
+            }
+            if let TokenTree::Group(group) = tree {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                self.scan_macro_tokens(&inner);
+            }
         }
     }
 
@@ -236,6 +338,10 @@ impl<'ast> Visit<'ast> for Finder {
         if mac.path.is_ident("cfg") && mentions_test(&mac.tokens) {
             self.note("checks `cfg!(test)`: it would behave differently under test".into());
         }
+        // Macro arguments are tokens to syn: `cfg!(test)` or a `macro_rules!` can hide
+        // inside another macro's call.
+        let trees: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+        self.scan_macro_tokens(&trees);
         visit::visit_macro(self, mac);
     }
 
@@ -348,9 +454,17 @@ mod tests {
             "#[cfg_attr(test, allow(unused))]\nfn f() {}\n",
             "fn f() -> bool {\n    if cfg!(test) { return true; }\n    false\n}\n",
             "fn f() {\n    #[cfg(all(unix, test))]\n    let _x = 1;\n}\n",
+            "fn f() {\n    println!(\"{}\", cfg!(test));\n}\n",
+            "fn f() -> bool {\n    matches!(Some(cfg!(any(test))), Some(true))\n}\n",
         ] {
             assert_eq!(findings(text).len(), 1, "{text}: {:?}", findings(text));
         }
+    }
+
+    #[test]
+    fn a_macro_defined_through_another_macro_is_found() {
+        let text = "macro_rules! make {\n    () => {\n        macro_rules! assert_eq { ($($t:tt)*) => {}; }\n    };\n}\nmake!();\n";
+        assert_eq!(findings(text).len(), 1, "{:?}", findings(text));
     }
 
     #[test]
@@ -375,6 +489,22 @@ mod tests {
         let inspection = inspect_against(learner, shipped);
         assert_eq!(inspection.findings.len(), 1, "{:?}", inspection.findings);
         assert!(inspection.graded_text.starts_with("use std::fmt::Result;"));
+    }
+
+    #[test]
+    fn tests_that_read_the_source_are_found() {
+        let honest = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {\n        assert_eq!(super::f(), 1, \"one\");\n    }\n}\n";
+        assert!(inspect_learner_tests(honest).is_empty());
+        let textual = honest.replace(
+            "assert_eq!(super::f(), 1, \"one\");",
+            "assert!(include_str!(file!()).len() > 1000);",
+        );
+        assert_eq!(inspect_learner_tests(&textual).len(), 2);
+        let by_name = honest.replace(
+            "\"one\"",
+            "\"{}\", std::fs::read_to_string(\"exercises/x.rs\").unwrap().len()",
+        );
+        assert_eq!(inspect_learner_tests(&by_name).len(), 1);
     }
 
     #[test]

@@ -53,10 +53,8 @@ pub fn find(set: &ExerciseSet) -> Found {
             ));
             continue;
         };
-        let Some(tests) = std::fs::read_to_string(&exercise.path)
-            .ok()
-            .and_then(|text| parts::split(&text).map(|p| p.tests.to_string()))
-        else {
+        let exercise_text = std::fs::read_to_string(&exercise.path).unwrap_or_default();
+        let Some(exercise_parts) = parts::split(&exercise_text) else {
             found.problems.push(report::problem(
                 &name,
                 &shown_dir,
@@ -94,7 +92,8 @@ pub fn find(set: &ExerciseSet) -> Found {
             entry.name.clone_from(&bin);
             found.pieces.push(Piece {
                 entry,
-                text: splice(&text, &tests),
+                text: splice(&text, &exercise_parts),
+                mutants: crate::mutants::files(&set.root, &name),
             });
             found.paths.insert(bin.clone(), shown);
             found.labels.insert(bin, format!("{name}/{variant}"));
@@ -103,16 +102,18 @@ pub fn find(set: &ExerciseSet) -> Found {
     found
 }
 
-/// The wrong fix's learner part followed by the exercise's tests. A wrong fix written as
-/// a whole file gives up its own tests part.
-fn splice(wrong: &str, tests: &str) -> String {
-    let learner = parts::split(wrong).map_or(wrong, |p| p.learner);
-    let mut text = learner.to_string();
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    text.push_str(tests);
-    text
+/// The exercise with the wrong fix as its learner's part (above the marker; below it in a
+/// tests-mode exercise). A wrong fix written as a whole file gives up its other part.
+fn splice(wrong: &str, exercise: &parts::Parts) -> String {
+    // Only a wrong fix that carries the exercise's own kind of marker is a whole file.
+    let own_marker = match exercise.boundary {
+        parts::Boundary::LearnerTests => parts::Boundary::LearnerTests,
+        parts::Boundary::Marker | parts::Boundary::CfgTest => parts::Boundary::Marker,
+    };
+    let editable = parts::split(wrong)
+        .filter(|p| p.boundary == own_marker)
+        .map_or(wrong, |p| p.editable());
+    exercise.with_editable(editable)
 }
 
 /// Builds the assembled workspace of the wrong fixes, beside the set's own target
@@ -154,12 +155,14 @@ mod tests {
     #[test]
     fn a_wrong_fix_is_spliced_onto_the_tests() {
         let tests = "// Tests: do not edit below this line.\n#[cfg(test)]\nmod tests {}\n";
+        let exercise = format!("fn f() {{ todo!() }}\n{tests}");
+        let exercise = parts::split(&exercise).unwrap();
         assert_eq!(
-            splice("// wrong fix: x\nfn f() {}", tests),
+            splice("// wrong fix: x\nfn f() {}", &exercise),
             format!("// wrong fix: x\nfn f() {{}}\n{tests}")
         );
         let whole = format!("fn f() {{}}\n{}", tests.replace("{}", "{ fn weaker() {} }"));
-        assert_eq!(splice(&whole, tests), format!("fn f() {{}}\n{tests}"));
+        assert_eq!(splice(&whole, &exercise), format!("fn f() {{}}\n{tests}"));
     }
 
     #[test]

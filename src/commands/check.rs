@@ -12,6 +12,7 @@ use clap::Args;
 use super::reporting::{self, Group, ReportArgs};
 use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
+use crate::manifest::Mode;
 use crate::pipeline::{self, Item, Variant};
 use crate::report::{self, Entry, Report};
 use crate::supervisor::{self, Cancel, Job};
@@ -58,7 +59,18 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     report.entries.extend(wrong.problems);
     let assembled = wrong_fixes::assemble(&set, &wrong.pieces)?;
     let judge_set = |outcome: &pipeline::Outcome| {
-        let entry = report::judge_check(outcome, &reporting::outcome_path(&set, outcome));
+        let mut entry = report::judge_check(outcome, &reporting::outcome_path(&set, outcome));
+        let tests_mode = set
+            .find(&outcome.name)
+            .is_some_and(|i| set.exercises[i].entry.mode == Mode::Tests);
+        if tests_mode
+            && outcome.variant == Variant::Exercise
+            && outcome.verdict == pipeline::Verdict::NoTests
+        {
+            // A tests-mode exercise ships without the tests the learner is to write.
+            entry.ok = true;
+            entry.message = "fails as shipped: no tests yet (the learner writes them)".into();
+        }
         with_warnings(entry, outcome, args.allow_warnings)
     };
     let judge_wrong = |outcome: &pipeline::Outcome| {
@@ -107,7 +119,8 @@ fn with_warnings(mut entry: Entry, outcome: &pipeline::Outcome, allow: bool) -> 
 }
 
 /// Exercises whose tests grading could not protect: no marker (and no `#[cfg(test)]`
-/// module), no test at all, or a solution whose tests differ from the exercise's.
+/// module), no test at all, or a solution whose fixed part differs from the exercise's;
+/// for tests-mode exercises, no mutants.
 fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
     let mut problems = Vec::new();
     for exercise in &set.exercises {
@@ -115,21 +128,41 @@ fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
         let Ok(text) = std::fs::read_to_string(&exercise.path) else {
             continue;
         };
-        let Some(parts) = parts::split(&text) else {
-            if exercise.entry.test {
+        let tests_mode = exercise.entry.mode == Mode::Tests;
+        let split = parts::split(&text)
+            .filter(|p| (p.boundary == parts::Boundary::LearnerTests) == tests_mode);
+        let Some(parts) = split else {
+            if exercise.entry.test || tests_mode {
+                let marker = if tests_mode {
+                    parts::TESTS_MARKER
+                } else {
+                    parts::MARKER
+                };
                 problems.push(report::problem(
                     exercise.name(),
                     &path,
                     "no_marker",
                     format!(
-                        "{path} has no line `{}` above its tests: grading cannot tell the learner's part from the tests; add it",
-                        parts::MARKER
+                        "{path} has no line `{marker}`: grading cannot tell the learner's part from the set's; add it"
                     ),
                 ));
             }
             continue;
         };
-        if exercise.entry.test && parts::count_tests(parts.tests) == 0 {
+        if tests_mode && crate::mutants::find(&set.root, exercise.name()).is_empty() {
+            problems.push(report::problem(
+                exercise.name(),
+                &path,
+                "no_mutants",
+                format!(
+                    "{} writes tests (mode = \"tests\") but {}/{}/ holds no mutant for them to kill",
+                    exercise.name(),
+                    crate::mutants::MUTANTS_DIR,
+                    exercise.name()
+                ),
+            ));
+        }
+        if !tests_mode && exercise.entry.test && parts::count_tests(parts.tests) == 0 {
             problems.push(report::problem(
                 exercise.name(),
                 &path,
@@ -139,16 +172,29 @@ fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
         }
         let solution_path = exercise.entry.solution_path();
         if let Ok(solution) = std::fs::read_to_string(&exercise.solution) {
-            let same = parts::split(&solution)
-                .is_some_and(|solution| parts::same_tests(solution.tests, parts.tests));
+            let solution = parts::split(&solution);
+            let same = solution.is_some_and(|s| parts::same_tests(s.fixed(), parts.fixed()));
             if !same {
+                let (status, what) = if tests_mode {
+                    ("solution_implementation_differs", "implementation")
+                } else {
+                    ("solution_tests_differ", "tests")
+                };
                 problems.push(report::problem(
                     exercise.name(),
                     &solution_path,
-                    "solution_tests_differ",
+                    status,
                     format!(
-                        "the tests of {solution_path} differ from those of {path}: a solution must pass the very tests the learner gets"
+                        "the {what} of {solution_path} differ from those of {path}: a solution must keep what the learner is given"
                     ),
+                ));
+            }
+            if tests_mode && solution.is_some_and(|s| parts::count_tests(s.editable()) == 0) {
+                problems.push(report::problem(
+                    exercise.name(),
+                    &solution_path,
+                    "no_tests",
+                    format!("{solution_path} has no #[test] below its marker: the reference tests are the solution"),
                 ));
             }
         }

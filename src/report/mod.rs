@@ -198,7 +198,7 @@ pub fn judge_wrong_fix(outcome: &Outcome, path: &str) -> Entry {
             "does not compile: a wrong fix must build, so that the tests are what reject it"
                 .to_string(),
         ),
-        Verdict::NotABin | Verdict::Cancelled | Verdict::NoTests => {
+        Verdict::NotABin | Verdict::Cancelled | Verdict::MutantsNotRun { .. } => {
             (false, format!("could not be tried: {}", outcome.verdict))
         }
         Verdict::TestsFailed if !outcome.failed_tests.is_empty() => (
