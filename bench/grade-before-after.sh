@@ -42,8 +42,8 @@ before_bin="$work/before-target/release/backlings"
 
 echo "== a fully solved workspace"
 "$after_bin" init "$work/ws" >/dev/null
-(cd "$repo/solutions" && find . -name '*.rs') | while read -r rel; do
-    [ -f "$work/ws/exercises/$rel" ] && cp "$repo/solutions/$rel" "$work/ws/exercises/$rel"
+for rel in $(cd "$repo/solutions" && find . -name '*.rs'); do
+    if [ -f "$work/ws/exercises/$rel" ]; then cp "$repo/solutions/$rel" "$work/ws/exercises/$rel"; fi
 done
 export BACKLINGS_CACHE_DIR="$work/cache"
 

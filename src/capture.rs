@@ -172,6 +172,11 @@ impl TestProgress {
         self.summary
     }
 
+    /// How many tests libtest said it would run.
+    pub fn announced(&self) -> Option<usize> {
+        self.announced
+    }
+
     /// libtest announced that it runs no test at all.
     pub fn ran_none(&self) -> bool {
         self.announced == Some(0) && self.results.is_empty()

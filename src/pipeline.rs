@@ -498,15 +498,6 @@ fn run_binary(
         duration: Duration::ZERO,
         failed_tests: Vec::new(),
     };
-    // Every test the binary defines must report: list them before running them.
-    let listed = if exercise.entry.test {
-        match list_tests(executable, cwd, cancel) {
-            Ok(listed) => Some(listed),
-            Err(err) => return failed_to(err),
-        }
-    } else {
-        None
-    };
     // Backtraces bury the one line a learner needs (the failed assertion).
     let mut job = Job::new(executable)
         .cwd(cwd)
@@ -531,27 +522,37 @@ fn run_binary(
         .filter(|(_, r)| **r == TestResult::Failed)
         .map(|(name, _)| name.clone())
         .collect();
-    let verdict = match (done.ending, listed) {
+    let test = exercise.entry.test;
+    // Every test the binary defines must report. A run that closed with every announced
+    // test ok needs nothing more; otherwise the binary's own list of tests (libtest's
+    // `--list`) says which ones never reported.
+    let listed = || list_tests(executable, cwd, &Cancel::new());
+    let verdict = match (done.ending, test) {
         (Ending::Cancelled, _) => Verdict::Cancelled,
-        (Ending::TimedOut, listed) => Verdict::TimedOut {
+        (Ending::TimedOut, test) => Verdict::TimedOut {
             secs: timeout.as_secs(),
-            unfinished: listed
-                .map(|listed| {
-                    let finished = progress.finished();
-                    listed
-                        .into_iter()
-                        .filter(|name| !finished.contains(name))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            unfinished: if test {
+                let finished = progress.finished();
+                listed()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|name| !finished.contains(name))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         },
-        (ending, Some(listed)) => judge_tests(ending, &listed, progress),
-        (Ending::Exited(0), None) => Verdict::Passed,
-        (Ending::Exited(code), None) => Verdict::ProgramFailed {
+        (ending, true) if closed_cleanly(ending, progress) => Verdict::Passed,
+        (ending, true) => match listed() {
+            Ok(listed) => judge_tests(ending, &listed, progress),
+            Err(err) => return failed_to(err),
+        },
+        (Ending::Exited(0), false) => Verdict::Passed,
+        (Ending::Exited(code), false) => Verdict::ProgramFailed {
             code: Some(code),
             signal: None,
         },
-        (Ending::Signaled(signal), None) => Verdict::ProgramFailed {
+        (Ending::Signaled(signal), false) => Verdict::ProgramFailed {
             code: None,
             signal: Some(signal),
         },
@@ -562,6 +563,20 @@ fn run_binary(
         duration: done.duration,
         failed_tests,
     }
+}
+
+/// A test binary that exited 0 after announcing N tests, reporting N of them ok and none
+/// otherwise, and closing with "N passed": every test it has ran and passed.
+fn closed_cleanly(ending: Ending, progress: &TestProgress) -> bool {
+    let results = progress.results();
+    let announced = progress.announced().unwrap_or(0);
+    ending == Ending::Exited(0)
+        && announced > 0
+        && results.len() == announced
+        && results.values().all(|r| *r == TestResult::Ok)
+        && progress
+            .summary()
+            .is_some_and(|s| s.ok && s.passed == announced && s.failed == 0 && s.ignored == 0)
 }
 
 /// The verdict on a test binary that ended by itself: passed only when every listed test
@@ -679,6 +694,18 @@ mod tests {
     }
 
     const TWO_OK: &str = "running 2 tests\ntest tests::a ... ok\ntest tests::b ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
+
+    #[test]
+    fn a_clean_close_needs_no_listing() {
+        assert!(closed_cleanly(Ending::Exited(0), &progress(TWO_OK)));
+        assert!(!closed_cleanly(Ending::Exited(1), &progress(TWO_OK)));
+        let short = TWO_OK.replace("2 passed", "1 passed");
+        assert!(!closed_cleanly(Ending::Exited(0), &progress(&short)));
+        let early = "running 2 tests\ntest tests::a ... ok\n";
+        assert!(!closed_cleanly(Ending::Exited(0), &progress(early)));
+        let none = "running 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored\n";
+        assert!(!closed_cleanly(Ending::Exited(0), &progress(none)));
+    }
 
     #[test]
     fn every_listed_test_must_report_ok() {
