@@ -98,6 +98,13 @@ pub fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Processes that leave their group are re-parented to us, to be swept after each run.
+    crate::supervisor::become_subreaper();
+    // Watch mode handles signals in its own loop, where it can restore the screen.
+    let watching = matches!(cli.command, None | Some(Command::Watch(_)));
+    if !watching {
+        crate::signals::install()?;
+    }
     let start = match &cli.directory {
         Some(dir) => std::fs::canonicalize(dir)
             .map_err(|e| anyhow::anyhow!("cannot use -C {}: {e}", dir.display()))?,

@@ -11,7 +11,8 @@
 //! - [`state`] keeps the learner's progress; [`originals`] the pristine exercises.
 //! - [`report`] renders check/grade results as text, JSON or JUnit.
 //! - [`watch`] is the learner's interactive loop.
-//! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes.
+//! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes;
+//!   [`signals`] stops everything cleanly on SIGINT, SIGTERM and SIGHUP.
 
 pub mod capture;
 pub mod cargo;
@@ -25,6 +26,7 @@ pub mod manifest;
 pub mod originals;
 pub mod pipeline;
 pub mod report;
+pub mod signals;
 pub mod state;
 pub mod style;
 pub mod supervisor;

@@ -48,12 +48,12 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
     report.duration = started.elapsed();
     if args.update_progress {
         let store = StateStore::new(&set.data_dir());
-        let (mut progress, _) = store.load(set.names());
-        for entry in report.entries.iter().filter(|e| e.ok) {
-            progress.mark_done(&entry.name);
-        }
         store
-            .save(&progress)
+            .update(set.names(), |progress| {
+                for entry in report.entries.iter().filter(|e| e.ok) {
+                    progress.mark_done(&entry.name);
+                }
+            })
             .with_context(|| format!("saving progress to {}", store.path().display()))?;
     }
     reporting::finish(&report, &args.report)

@@ -26,8 +26,7 @@ pub fn run(start: &Path, name: &str) -> anyhow::Result<ExitCode> {
         style::file_link(&exercise.rel_path(), &exercise.path)
     );
     let name = exercise.name().to_string();
-    learner.progress.mark_pending(&name);
-    learner.save()?;
+    learner.update(|progress| progress.mark_pending(&name))?;
     Ok(ExitCode::SUCCESS)
 }
 
