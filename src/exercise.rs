@@ -88,15 +88,17 @@ pub enum SetError {
          hint: run backlings inside an exercise set, pass `-C DIR`, or create one with `backlings init`"
     )]
     NotFound { start: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    // The cause is printed by the error chain at the edge, so not repeated here.
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a valid manifest:\n{}", render_problems(path, &source.problems))]
+    // Not a `source`: the problems are the whole message, said once.
+    #[error("{path} is not a valid manifest:\n{}", render_problems(path, &problems.problems))]
     Manifest {
         path: PathBuf,
-        source: ManifestError,
+        problems: ManifestError,
     },
     #[error(
         "{root} has {MANIFEST_FILE} but no Cargo.toml\n\
@@ -129,11 +131,11 @@ pub fn find_root(start: &Path) -> Result<PathBuf, SetError> {
 /// Reads and validates the manifest of the set at `root`, without asking cargo anything.
 pub fn read_manifest(root: &Path) -> Result<manifest::Parsed, SetError> {
     let path = root.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| SetError::Read {
+    let bytes = std::fs::read(&path).map_err(|source| SetError::Read {
         path: path.clone(),
         source,
     })?;
-    manifest::parse(&text).map_err(|source| SetError::Manifest { path, source })
+    manifest::parse_bytes(&bytes).map_err(|problems| SetError::Manifest { path, problems })
 }
 
 impl ExerciseSet {

@@ -36,6 +36,8 @@ pub enum Verdict {
     NoTests,
     /// The file is not a bin of the set's Cargo package (run `backlings sync`).
     NotABin,
+    /// The file listed in info.toml does not exist.
+    Missing,
     Cancelled,
 }
 
@@ -55,6 +57,7 @@ impl Verdict {
             Verdict::ClippyFailed => "clippy_failed",
             Verdict::NoTests => "no_tests",
             Verdict::NotABin => "not_a_bin",
+            Verdict::Missing => "missing_file",
             Verdict::Cancelled => "cancelled",
         }
     }
@@ -85,6 +88,7 @@ impl fmt::Display for Verdict {
             Verdict::ClippyFailed => f.write_str("clippy failed"),
             Verdict::NoTests => f.write_str("no tests ran (the exercise's tests are missing)"),
             Verdict::NotABin => f.write_str("not a bin of the set's Cargo package"),
+            Verdict::Missing => f.write_str("the file does not exist"),
             Verdict::Cancelled => f.write_str("cancelled"),
         }
     }
@@ -342,7 +346,11 @@ fn execute_untidy(
         duration: Duration::ZERO,
     };
     let Some(unit) = &planned.unit else {
-        outcome.output = not_a_bin_message(set, exercise.file(planned.item.variant));
+        let file = exercise.file(planned.item.variant);
+        if !file.exists() {
+            outcome.verdict = Verdict::Missing;
+        }
+        outcome.output = not_a_bin_message(set, file);
         return outcome;
     };
     let built = build.units.get(unit).cloned().unwrap_or_default();
