@@ -224,7 +224,8 @@ fn validate_exercises(
     raw: &[Spanned<RawExercise>],
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<ExerciseEntry> {
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    // Name -> line of its first use; a map, so a large set costs linear time.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut entries = Vec::new();
     for (index, spanned) in raw.iter().enumerate() {
         let key = |field: &str| format!("exercises[{index}].{field}");
@@ -244,7 +245,7 @@ fn validate_exercises(
                     ok = false;
                 }
                 let line = locator.line_col(name.span().start).0;
-                if let Some((_, first)) = seen.iter().find(|(n, _)| n == name.get_ref()) {
+                if let Some(first) = seen.get(name.get_ref()) {
                     problems.push(locator.at(
                         name.span(),
                         &key("name"),
@@ -252,7 +253,7 @@ fn validate_exercises(
                     ));
                     ok = false;
                 } else {
-                    seen.push((name.get_ref().clone(), line));
+                    seen.insert(name.get_ref().clone(), line);
                 }
                 name.get_ref().clone()
             }
