@@ -88,7 +88,13 @@ pub enum ListFormat {
 /// Parses arguments, runs the command, and maps its result to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli) {
+    let result = dispatch(cli);
+    // Interrupted: the runs failed because they were killed, which is not the answer.
+    // The signal thread exits with the signal's status once everything is stopped.
+    if crate::signals::received().is_some() {
+        crate::signals::wait_for_exit();
+    }
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("{} {err:#}", style::failure().apply_to("error:"));

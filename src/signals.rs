@@ -4,6 +4,7 @@
 //! its cursor back, and exit with the conventional status, 128 + the signal number.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::thread;
 
 use anyhow::Context;
@@ -21,6 +22,26 @@ pub fn exit_status(signal: i32) -> u8 {
     u8::try_from(128 + signal).unwrap_or(u8::MAX)
 }
 
+/// The signal being handled, 0 before any.
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+/// The signal the runner is stopping for, if any. Once set, the command's own result no
+/// longer counts: its runs were killed under it.
+pub fn received() -> Option<i32> {
+    match RECEIVED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// For the main thread once a signal is being handled: waits while the signal thread
+/// cleans up and exits the process with the signal's status.
+pub fn wait_for_exit() -> ! {
+    loop {
+        thread::park();
+    }
+}
+
 /// Installs the handlers and the thread that acts on them.
 pub fn install() -> anyhow::Result<()> {
     let mut signals = Signals::new(HANDLED).context("installing signal handlers")?;
@@ -28,6 +49,7 @@ pub fn install() -> anyhow::Result<()> {
         let Some(signal) = signals.forever().next() else {
             return;
         };
+        RECEIVED.store(signal, Ordering::SeqCst);
         let mut hurry = || signals.pending().next().is_some();
         supervisor::terminate_all(supervisor::GRACE, &mut hurry);
         restore_terminal();
