@@ -353,5 +353,111 @@ mod tests {
             "{quit}: left the alternate screen"
         );
         assert!(process_gone(test_pid), "{quit}: the running test survived");
+        let status = p.process_mut().wait().unwrap();
+        let expected = if quit == "sigterm" { 143 } else { 0 };
+        assert!(
+            matches!(status, rexpect::process::WaitStatus::Exited(_, code) if code == expected),
+            "{quit}: {status:?}"
+        );
     }
+}
+
+/// Watch mode with a patient pty: a first build on a loaded machine can take a while;
+/// the timeout only bounds a failure.
+fn spawn_watch_with(set: &Fixture, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"));
+    cmd.arg("-C").arg(set.root()).args(args);
+    cmd.env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
+    rexpect::session::spawn_command(cmd, Some(180_000)).expect("spawn in a pty")
+}
+
+#[test]
+fn hostile_output_leaves_the_screen_and_the_terminal_intact() {
+    let program = r#"fn main() {
+    print!("\x1b[?1049l\x1b[?1000h\x1b]0;pwned\x07\x1b[2J");
+    println!("visible-marker");
+}
+"#;
+    let set = Fixture::new(&[Ex::new("ansi1", program).info("test = false")]);
+    let mut p = spawn_watch_with(&set, &[]);
+    let mut seen = p.exp_string("visible-marker").unwrap();
+    seen.push_str(&p.exp_string("q quit").unwrap());
+    for bad in ["\x1b[?1049l", "\x1b[?1000h", "pwned", "\x1b[2J"] {
+        assert!(
+            !seen.contains(bad),
+            "{bad:?} reached the terminal: {seen:?}"
+        );
+    }
+    send(&mut p, "q");
+    let rest = p.exp_eof().unwrap();
+    for restored in [
+        "\x1b[?1000l", // mouse reporting off
+        "\x1b[?25h",   // cursor shown
+        "\x1b[?1049l", // main screen
+        "\x1b[23;0t",  // the learner's window title back
+    ] {
+        assert!(rest.contains(restored), "{restored:?} missing: {rest:?}");
+    }
+}
+
+#[test]
+fn two_same_second_saves_under_poll_give_two_runs() {
+    let set = Fixture::new(&[Ex::new("poll1", &failing())]);
+    let mut p = spawn_watch_with(&set, &["--poll"]);
+    p.exp_string("left: 41").unwrap();
+    let file = set.path("exercises/01_basics/poll1.rs");
+    // Both saves get the same size and the same modification time, as two saves within
+    // one second do on a filesystem with one-second times. The time is in the future so
+    // it stays "recent" however slow the machine is.
+    let stamp = std::time::SystemTime::now() + Duration::from_secs(600);
+    let save = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let f = std::fs::File::options().write(true).open(&file).unwrap();
+        f.set_modified(stamp).unwrap();
+    };
+    let first = PASSING.replace("    42\n}\n\nfn main", "    40\n}\n\nfn main");
+    assert_eq!(first.len(), PASSING.len());
+    save(&first);
+    p.exp_string("left: 40").unwrap();
+    save(PASSING);
+    p.exp_string("passed").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn watch_beside_run_keeps_every_completion_and_notices_it() {
+    let set = Fixture::new(&[
+        Ex::new("a1", PASSING),
+        Ex::new("b1", PASSING),
+        Ex::new("c1", &failing()),
+    ]);
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("passed").unwrap();
+    // Another terminal finishes b1 while watch mode is open.
+    set.cmd().args(["run", "b1"]).assert().code(0);
+    // One repaint: the header's count, then the note below the output.
+    p.exp_string("2/3").unwrap();
+    p.exp_string("updated by another backlings").unwrap();
+    // Moving on saves watch mode's progress: b1 must survive it.
+    send(&mut p, "n");
+    p.exp_string("tests failed").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+    let state = set.read(".backlings/state.toml");
+    assert!(state.contains("\"a1\""), "{state}");
+    assert!(state.contains("\"b1\""), "{state}");
+    assert!(state.contains("current = \"c1\""), "{state}");
+}
+
+#[test]
+fn a_damaged_state_file_is_explained_on_the_watch_screen() {
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    set.write(".backlings/state.toml", "garbage = = =");
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("is damaged").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
 }
