@@ -611,8 +611,8 @@ mod tests {
     fn timeout_kills_the_child() {
         let job = sh("sleep 30").timeout(Duration::from_millis(200));
         let done = run_merged(&job, Collect::default(), &Cancel::new()).unwrap();
+        // Ending as timed out (not after the sleep) is the proof; no clock involved.
         assert_eq!(done.ending, Ending::TimedOut);
-        assert!(done.duration < Duration::from_secs(5));
     }
 
     #[test]
@@ -685,15 +685,16 @@ mod tests {
     #[test]
     fn background_grandchild_does_not_hold_the_run() {
         // The leader exits at once; the grandchild it leaves is killed with the group.
+        // Waiting for it would take 1000 s: the bound below only tells that apart.
         let started = Instant::now();
         let done = run_merged(
-            &sh("sleep 30 & echo started"),
+            &sh("sleep 1000 & echo started"),
             Collect::default(),
             &Cancel::new(),
         )
         .unwrap();
         assert!(done.ending.success());
         assert_eq!(done.stdout.0, b"started\n");
-        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(started.elapsed() < Duration::from_secs(300));
     }
 }

@@ -43,7 +43,8 @@ fn watched(poll: bool) -> Watched {
 fn saves_of(w: &Watched, settle: Duration) -> (usize, Vec<String>) {
     let mut count = 0;
     let mut contents = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Bounds only a missing save; a seen save ends the wait after `settle`.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let wait = if count == 0 {
             deadline - Instant::now()
@@ -273,7 +274,7 @@ fn learner_loop_in_a_terminal() {
     let state = set.read(".backlings/state.toml");
     assert!(state.contains("current = \"second1\""), "{state}");
     let root = set.root().to_string_lossy().into_owned();
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !processes_mentioning(&root).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -304,10 +305,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
     }
     let pid: u32 = set.read("slow.pid").trim().parse().unwrap();
-    let saved = Instant::now();
     set.write("exercises/01_basics/slow1.rs", PASSING);
     p.exp_string("passed").unwrap();
-    assert!(saved.elapsed() < Duration::from_secs(30));
+    // Not timed: that the superseded test is gone shows it was cancelled.
     assert!(
         process_gone(pid),
         "the superseded test process {pid} is still running"
