@@ -7,10 +7,10 @@
 //! taken again, since the file on disk is by then the learner's text, and a "pristine"
 //! copy of it would make `reset` a silent no-op. `reset` then says the original is gone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -91,13 +91,20 @@ pub fn snapshot(set: &ExerciseSet) -> anyhow::Result<()> {
         return Ok(());
     };
     let mut changed = !had_index;
-    for exercise in &set.exercises {
+    let wanted: Vec<&Exercise> = set
+        .exercises
+        .iter()
+        .filter(|e| !index.contains(&e.rel_path()) && e.path.exists())
+        .collect();
+    // One git process for all of them: a large set must not cost a process per file.
+    let mut committed = committed_versions(
+        &set.root,
+        &wanted.iter().map(|e| e.rel_path()).collect::<Vec<_>>(),
+    );
+    for exercise in wanted {
         let rel = exercise.rel_path();
-        if index.contains(&rel) || !exercise.path.exists() {
-            continue;
-        }
         let kept = original_path(set, exercise);
-        let content = match committed_version(&set.root, &rel) {
+        let content = match committed.remove(&rel) {
             Some(committed) => committed,
             None => std::fs::read(&exercise.path)
                 .with_context(|| format!("reading {}", exercise.path.display()))?,
@@ -137,6 +144,81 @@ fn committed_version(root: &Path, rel_path: &str) -> Option<Vec<u8>> {
         .output()
         .ok()?;
     output.status.success().then_some(output.stdout)
+}
+
+/// The files (relative to `root`) as committed at HEAD, for those git tracks: one
+/// `git cat-file --batch` for all. Empty when `root` is not in a git work tree.
+fn committed_versions(root: &Path, rel_paths: &[String]) -> HashMap<String, Vec<u8>> {
+    use std::io::{BufRead, BufReader, Read};
+    let mut found = HashMap::new();
+    if rel_paths.is_empty() {
+        return found;
+    }
+    // Paths in a tree are relative to the repository's top, not to the set's root.
+    let Ok(prefix) = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--show-prefix"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return found;
+    };
+    if !prefix.status.success() {
+        return found;
+    }
+    let prefix = String::from_utf8_lossy(&prefix.stdout).trim().to_string();
+    let Ok(mut git) = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return found;
+    };
+    let (Some(mut stdin), Some(stdout)) = (git.stdin.take(), git.stdout.take()) else {
+        let _ = git.kill();
+        let _ = git.wait();
+        return found;
+    };
+    let requests: String = rel_paths
+        .iter()
+        .map(|rel| format!("HEAD:{prefix}{rel}\n"))
+        .collect();
+    // Written from a thread: git answers as it reads, and both pipes have limits.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(requests.as_bytes());
+    });
+    let mut reader = BufReader::new(stdout);
+    for rel in rel_paths {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+            break;
+        }
+        // `<oid> <type> <size>`, the content and a newline; or `<name> missing` alone.
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        let [_, kind, size] = fields[..] else {
+            continue;
+        };
+        let Ok(size) = size.parse::<usize>() else {
+            break;
+        };
+        let mut content = vec![0; size + 1];
+        if reader.read_exact(&mut content).is_err() {
+            break;
+        }
+        content.pop();
+        if kind == "blob" {
+            found.insert(rel.clone(), content);
+        }
+    }
+    let _ = writer.join();
+    let _ = git.wait();
+    found
 }
 
 /// The shipped content of `exercise`, from the kept copy or else from git; an error that
@@ -190,5 +272,45 @@ mod tests {
         );
         // Copies and list gone, but the learner has been here: the files are theirs.
         assert_eq!(plan(None, false, kept, true), Plan::Lost);
+    }
+
+    #[test]
+    fn committed_versions_come_from_one_git_batch() {
+        let repo = tempfile::tempdir().unwrap();
+        let set = repo.path().join("course");
+        std::fs::create_dir_all(set.join("exercises/a")).unwrap();
+        std::fs::write(set.join("exercises/a/one.rs"), "one\n").unwrap();
+        std::fs::write(set.join("exercises/two.rs"), "two").unwrap();
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .args(args)
+                .current_dir(repo.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !git(&["init", "-q"]) || !git(&["add", "-A"]) || !git(&["commit", "-qm", "c"]) {
+            eprintln!("skipped: git is not available");
+            return;
+        }
+        std::fs::write(set.join("exercises/two.rs"), "edited").unwrap();
+        let rels: Vec<String> = [
+            "exercises/a",
+            "exercises/a/one.rs",
+            "gone.rs",
+            "exercises/two.rs",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let found = committed_versions(&set, &rels);
+        assert_eq!(found.len(), 2, "{:?}", found.keys());
+        assert_eq!(found["exercises/a/one.rs"], b"one\n");
+        assert_eq!(found["exercises/two.rs"], b"two");
+        let outside = tempfile::tempdir().unwrap();
+        assert!(committed_versions(outside.path(), &rels).is_empty());
     }
 }
