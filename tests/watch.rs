@@ -185,14 +185,24 @@ fn editor_droppings_alone_are_not_saves() {
 }
 
 #[test]
-fn a_burst_of_100_saves_gives_one_or_two_runs_and_the_last_content() {
+fn a_burst_of_100_saves_is_coalesced_and_ends_with_the_last_content() {
     let w = watched(false);
+    let started = Instant::now();
     for i in 0..100 {
         std::fs::write(&w.file, format!("fn main() {{ /* {i} */ }}\n")).unwrap();
     }
     std::fs::write(&w.file, FINAL).unwrap();
+    let burst = started.elapsed();
     let (count, contents) = saves_of(&w, Duration::from_millis(600));
-    assert!((1..=2).contains(&count), "{count} runs");
+    // Each notice but the last needs a quiet gap of DEBOUNCE (or a long burst) within
+    // the burst, so the bound follows from how long the burst took here: one or two
+    // runs on an idle machine, a few more when the writer was descheduled. Never one
+    // run per save.
+    let gaps = (burst.as_millis() / files::DEBOUNCE.as_millis()) as usize;
+    assert!(
+        (1..=2 + gaps).contains(&count) && count < 101,
+        "{count} runs for a burst of {burst:?}"
+    );
     assert_eq!(contents.last().unwrap(), FINAL);
 }
 
