@@ -236,13 +236,14 @@ fn polling_sees_saves_too() {
 
 // ---- the real binary in a pseudo-terminal ----
 
+/// Watch mode in a pty; the timeout of each expectation only bounds a failure.
 fn spawn_watch(set: &Fixture) -> rexpect::session::PtySession {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"));
     cmd.arg("-C").arg(set.root());
     cmd.env("TERM", "xterm-256color")
         .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE");
-    rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty")
+    rexpect::session::spawn_command(cmd, Some(180_000)).expect("spawn in a pty")
 }
 
 fn send(p: &mut rexpect::session::PtySession, keys: &str) {
