@@ -112,7 +112,13 @@ pub enum ListFormat {
 /// Parses arguments, runs the command, and maps its result to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli) {
+    let result = dispatch(cli);
+    // Interrupted: the runs failed because they were killed, which is not the answer.
+    // The signal thread exits with the signal's status once everything is stopped.
+    if crate::signals::received().is_some() {
+        crate::signals::wait_for_exit();
+    }
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("{} {err:#}", style::failure().apply_to("error:"));
@@ -122,6 +128,13 @@ pub fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Processes that leave their group are re-parented to us, to be swept after each run.
+    crate::supervisor::become_subreaper();
+    // Watch mode handles signals in its own loop, where it can restore the screen.
+    let watching = matches!(cli.command, None | Some(Command::Watch(_)));
+    if !watching {
+        crate::signals::install()?;
+    }
     let start = match &cli.directory {
         Some(dir) => std::fs::canonicalize(dir)
             .map_err(|e| anyhow::anyhow!("cannot use -C {}: {e}", dir.display()))?,

@@ -1,9 +1,10 @@
 //! An exercise set on disk: where it is, its manifest, and which Cargo bin compiles each
 //! exercise and solution.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::cargo::{self, BinTarget, CargoError};
+use crate::cargo::{self, BinTarget, CargoError, Metadata};
 use crate::manifest::{self, Diagnostic, ExerciseEntry, ManifestError};
 
 pub const MANIFEST_FILE: &str = "info.toml";
@@ -78,6 +79,8 @@ pub struct ExerciseSet {
     pub target_dir: PathBuf,
     /// Bins in the set's Cargo workspace (decides how batches are built).
     pub bin_count: usize,
+    /// Index of each exercise by name, so lookups cost the same in a set of any size.
+    by_name: HashMap<String, usize>,
 }
 
 /// Why a set could not be loaded. All of these mean "bad input" (exit 2).
@@ -88,15 +91,17 @@ pub enum SetError {
          hint: run backlings inside an exercise set, pass `-C DIR`, or create one with `backlings init`"
     )]
     NotFound { start: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    // The cause is printed by the error chain at the edge, so not repeated here.
+    #[error("cannot read {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a valid manifest:\n{}", render_problems(path, &source.problems))]
+    // Not a `source`: the problems are the whole message, said once.
+    #[error("{path} is not a valid manifest:\n{}", render_problems(path, &problems.problems))]
     Manifest {
         path: PathBuf,
-        source: ManifestError,
+        problems: ManifestError,
     },
     #[error(
         "{root} has {MANIFEST_FILE} but no Cargo.toml\n\
@@ -129,11 +134,11 @@ pub fn find_root(start: &Path) -> Result<PathBuf, SetError> {
 /// Reads and validates the manifest of the set at `root`, without asking cargo anything.
 pub fn read_manifest(root: &Path) -> Result<manifest::Parsed, SetError> {
     let path = root.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| SetError::Read {
+    let bytes = std::fs::read(&path).map_err(|source| SetError::Read {
         path: path.clone(),
         source,
     })?;
-    manifest::parse(&text).map_err(|source| SetError::Manifest { path, source })
+    manifest::parse_bytes(&bytes).map_err(|problems| SetError::Manifest { path, problems })
 }
 
 impl ExerciseSet {
@@ -147,19 +152,26 @@ impl ExerciseSet {
             });
         }
         let metadata = cargo::metadata(&cargo_manifest)?;
+        Ok(Self::assemble(root, parsed, metadata, canonical))
+    }
+
+    /// The set from its parsed manifest and cargo's metadata; `canonical` resolves paths
+    /// so that a bin's source path and an exercise's path compare equal. Linear in the
+    /// size of the set: bins are found through a map, never by a scan per exercise.
+    pub fn assemble(
+        root: &Path,
+        parsed: manifest::Parsed,
+        metadata: Metadata,
+        canonical: impl Fn(&Path) -> PathBuf,
+    ) -> Self {
         let bin_count = metadata.bins.len();
-        let bins: Vec<(PathBuf, BinTarget)> = metadata
-            .bins
-            .into_iter()
-            .map(|bin| (canonical(&bin.src_path), bin))
-            .collect();
-        let find_bin = |path: &Path| {
-            let path = canonical(path);
-            bins.iter()
-                .find(|(src, _)| *src == path)
-                .map(|(_, bin)| bin.clone())
-        };
-        let exercises = parsed
+        let mut bins: HashMap<PathBuf, BinTarget> = HashMap::with_capacity(bin_count);
+        for bin in metadata.bins {
+            // The first bin for a path wins, as the scan this replaces found it first.
+            bins.entry(canonical(&bin.src_path)).or_insert(bin);
+        }
+        let find_bin = |path: &Path| bins.get(&canonical(path)).cloned();
+        let exercises: Vec<Exercise> = parsed
             .manifest
             .exercises
             .into_iter()
@@ -175,20 +187,26 @@ impl ExerciseSet {
                 }
             })
             .collect();
-        Ok(Self {
+        let by_name = exercises
+            .iter()
+            .enumerate()
+            .map(|(index, e)| (e.name().to_string(), index))
+            .collect();
+        Self {
             root: root.to_path_buf(),
             welcome_message: parsed.manifest.welcome_message,
             final_message: parsed.manifest.final_message,
             exercises,
             warnings: parsed.warnings,
-            cargo_manifest,
+            cargo_manifest: root.join("Cargo.toml"),
             target_dir: metadata.target_directory,
             bin_count,
-        })
+            by_name,
+        }
     }
 
     pub fn find(&self, name: &str) -> Option<usize> {
-        self.exercises.iter().position(|e| e.name() == name)
+        self.by_name.get(name).copied()
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> + Clone {
@@ -219,7 +237,7 @@ pub fn data_dir(root: &Path) -> PathBuf {
     root.join(".backlings")
 }
 
-fn canonical(path: &Path) -> PathBuf {
+pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 

@@ -11,7 +11,8 @@
 //! - [`state`] keeps the learner's progress; [`originals`] the pristine exercises.
 //! - [`report`] renders check/grade results as text, JSON or JUnit.
 //! - [`watch`] is the learner's interactive loop.
-//! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes.
+//! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes;
+//!   [`signals`] stops everything cleanly on SIGINT, SIGTERM and SIGHUP.
 
 pub mod assembly;
 pub mod capture;
@@ -32,6 +33,7 @@ pub mod parts;
 pub mod pipeline;
 pub mod reference;
 pub mod report;
+pub mod signals;
 pub mod state;
 pub mod style;
 pub mod supervisor;

@@ -142,6 +142,31 @@ struct RawExercise {
     mode: Option<Spanned<String>>,
 }
 
+/// Parses and validates a manifest as read from disk: it must be UTF-8 (TOML is), and a
+/// stray byte is reported with its offset, line and column.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Parsed, ManifestError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(err) => {
+            let offset = err.valid_up_to();
+            // The valid prefix locates the byte; the rest cannot be read as text.
+            let prefix = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+            let (line, column) = Locator::new(prefix).line_col(offset);
+            Err(ManifestError {
+                problems: vec![Diagnostic {
+                    line,
+                    column,
+                    key: None,
+                    message: format!(
+                        "byte {offset} (0x{:02x}) is not valid UTF-8; TOML files are UTF-8: save it as UTF-8 in your editor",
+                        bytes[offset]
+                    ),
+                }],
+            })
+        }
+    }
+}
+
 /// Parses and validates manifest text. Returns all problems found, not just the first.
 pub fn parse(text: &str) -> Result<Parsed, ManifestError> {
     let locator = Locator::new(text);
@@ -188,16 +213,20 @@ pub fn parse(text: &str) -> Result<Parsed, ManifestError> {
     })
 }
 
+/// A syntax or type error, located and with the key it is about: toml points at the
+/// offending key (duplicates) or value (wrong types), and [`Locator::key_at`] names it.
 fn syntax_problem(locator: &Locator, err: &toml::de::Error) -> Diagnostic {
-    let (line, column) = err
-        .span()
-        .map(|span| locator.line_col(span.start))
-        .unwrap_or((1, 1));
+    let offset = err.span().map(|span| span.start);
+    let (line, column) = offset.map_or((1, 1), |offset| locator.line_col(offset));
+    let mut message = err.message().trim().to_string();
+    if message.starts_with("duplicate key") {
+        message.push_str("; each key may appear once in a table: remove or rename one");
+    }
     Diagnostic {
         line,
         column,
-        key: None,
-        message: err.message().trim().to_string(),
+        key: offset.and_then(|offset| locator.key_at(offset)),
+        message,
     }
 }
 
@@ -258,7 +287,8 @@ fn validate_exercises(
     default_points: u32,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<ExerciseEntry> {
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    // Name -> line of its first use; a map, so a large set costs linear time.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut entries = Vec::new();
     for (index, spanned) in raw.iter().enumerate() {
         let key = |field: &str| format!("exercises[{index}].{field}");
@@ -278,7 +308,7 @@ fn validate_exercises(
                     ok = false;
                 }
                 let line = locator.line_col(name.span().start).0;
-                if let Some((_, first)) = seen.iter().find(|(n, _)| n == name.get_ref()) {
+                if let Some(first) = seen.get(name.get_ref()) {
                     problems.push(locator.at(
                         name.span(),
                         &key("name"),
@@ -286,7 +316,7 @@ fn validate_exercises(
                     ));
                     ok = false;
                 } else {
-                    seen.push((name.get_ref().clone(), line));
+                    seen.insert(name.get_ref().clone(), line);
                 }
                 name.get_ref().clone()
             }
@@ -456,6 +486,59 @@ impl<'a> Locator<'a> {
         (line.max(1), column)
     }
 
+    /// The dotted path of the key whose line holds `offset` (the key itself, or its
+    /// value), such as `exercises[2].test`: the key before `=` on that line (or the one
+    /// starting at `offset`), inside the last table header above it.
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let line_index = self.line_col(offset).0.saturating_sub(1);
+        let start = *self.line_starts.get(line_index)?;
+        let end = self
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let line = self.text.get(start..end)?;
+        let before = self.text.get(start..offset.min(end))?;
+        let key_text = if before.contains('=') {
+            before.split_once('=')?.0
+        } else {
+            line.split_once('=')?.0
+        };
+        let key = key_text.trim().trim_matches(|c| c == '"' || c == '\'');
+        if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+            return None;
+        }
+        Some(match self.table_at(start) {
+            Some(table) => format!("{table}.{key}"),
+            None => key.to_string(),
+        })
+    }
+
+    /// The table the line starting at `line_start` is in: `exercises[3]` for the fourth
+    /// `[[exercises]]`, `name` for `[name]`, `None` at the top level.
+    fn table_at(&self, line_start: usize) -> Option<String> {
+        let above = self.text.get(..line_start)?;
+        let header = above.lines().map(str::trim).rfind(|l| l.starts_with('['))?;
+        if let Some(name) = header
+            .strip_prefix("[[")
+            .and_then(|h| h.split_once("]]"))
+            .map(|(name, _)| name.trim())
+        {
+            let count = above
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    l.strip_prefix("[[")
+                        .and_then(|h| h.split_once("]]"))
+                        .is_some_and(|(n, _)| n.trim() == name)
+                })
+                .count();
+            return Some(format!("{name}[{}]", count.saturating_sub(1)));
+        }
+        let name = header.strip_prefix('[')?.split_once(']')?.0.trim();
+        Some(name.to_string())
+    }
+
     fn at(&self, span: Range<usize>, key: &str, message: String) -> Diagnostic {
         let (line, column) = self.line_col(span.start);
         Diagnostic {
@@ -597,6 +680,67 @@ timeout_secs = 20
             "format_version = 1\n[[exercises]]\nname = \"a\"\nhint = \"h\"\ntest = \"yes\"\n",
         );
         assert_eq!(p[0].line, 5, "{p:?}");
+    }
+
+    #[test]
+    fn type_errors_and_duplicate_keys_name_the_key() {
+        let ex = "[[exercises]]\nname = \"a\"\nhint = \"h\"\n";
+        for (text, key, line) in [
+            (
+                format!("format_version = 1\n{ex}test = \"yes\"\n"),
+                "exercises[0].test",
+                5,
+            ),
+            (
+                format!("format_version = 1\n{ex}{ex}timeout_secs = 1.5\n"),
+                "exercises[1].timeout_secs",
+                8,
+            ),
+            (
+                format!("format_version = 1\n{ex}name = \"b\"\n"),
+                "exercises[0].name",
+                5,
+            ),
+            (
+                format!("format_version = 1\nformat_version = 1\n{ex}"),
+                "format_version",
+                2,
+            ),
+            (format!("format_version = \"1\"\n{ex}"), "format_version", 1),
+            (
+                format!("format_version = 1\nwelcome_message = 3\n{ex}"),
+                "welcome_message",
+                2,
+            ),
+            (
+                "format_version = 1\nexercises = 3\n".to_string(),
+                "exercises",
+                2,
+            ),
+            (
+                format!(
+                    "format_version = 1\n{}hint = [\"h\"]\n",
+                    "[[exercises]]\nname = \"a\"\n"
+                ),
+                "exercises[0].hint",
+                4,
+            ),
+        ] {
+            let p = problems(&text);
+            assert_eq!(p.len(), 1, "{text}: {p:?}");
+            assert_eq!(p[0].key.as_deref(), Some(key), "{text}: {p:?}");
+            assert_eq!(p[0].line, line, "{text}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_gives_the_byte_offset() {
+        let p = parse_bytes(b"format_version = 1\n# caf\xe9\n")
+            .expect_err("rejected")
+            .problems;
+        assert_eq!(p.len(), 1);
+        assert_eq!((p[0].line, p[0].column), (2, 6));
+        assert!(p[0].message.contains("byte 24"), "{}", p[0].message);
     }
 
     #[test]

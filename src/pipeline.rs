@@ -57,6 +57,8 @@ pub enum Verdict {
     },
     /// The file is not a bin of the set's Cargo package (run `backlings sync`).
     NotABin,
+    /// The file listed in info.toml does not exist.
+    Missing,
     Cancelled,
 }
 
@@ -80,6 +82,7 @@ impl Verdict {
             Verdict::MutantsSurvived { .. } => "mutants_survived",
             Verdict::MutantsNotRun { .. } => "mutants_not_run",
             Verdict::NotABin => "not_a_bin",
+            Verdict::Missing => "missing_file",
             Verdict::Cancelled => "cancelled",
         }
     }
@@ -147,6 +150,7 @@ impl fmt::Display for Verdict {
                 }
             ),
             Verdict::NotABin => f.write_str("not a bin of the set's Cargo package"),
+            Verdict::Missing => f.write_str("the file does not exist"),
             Verdict::Cancelled => f.write_str("cancelled"),
         }
     }
@@ -418,7 +422,11 @@ fn execute_untidy(
         warnings: 0,
     };
     let Some(unit) = &planned.unit else {
-        outcome.output = not_a_bin_message(set, exercise.file(planned.item.variant));
+        let file = exercise.file(planned.item.variant);
+        if !file.exists() {
+            outcome.verdict = Verdict::Missing;
+        }
+        outcome.output = not_a_bin_message(set, file);
         return outcome;
     };
     let built = build.units.get(unit).cloned().unwrap_or_default();

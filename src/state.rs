@@ -1,8 +1,17 @@
 //! The learner's progress: the current exercise and the ones done, kept in
 //! `.backlings/state.toml`, written atomically. A damaged file is moved aside, never
 //! silently replaced.
+//!
+//! Several backlings may share one set (a watch session beside `run` in another
+//! terminal, parallel `run`s from a script). So nobody writes a whole state they read
+//! earlier: a change is a closure applied, under an advisory lock on
+//! `.backlings/state.lock`, to the state as it is on disk at that moment, and the result
+//! is written atomically before the lock is released. The lock is on a file of its own
+//! because the state file is replaced by a rename, and a lock on a replaced file guards
+//! nothing.
 
 use std::collections::BTreeSet;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::fsutil;
 
 pub const STATE_FILE: &str = "state.toml";
+const LOCK_FILE: &str = "state.lock";
 const STATE_VERSION: u32 = 1;
 
 /// Progress through a set, independent of where it is stored.
@@ -17,6 +27,14 @@ const STATE_VERSION: u32 = 1;
 pub struct Progress {
     pub current: Option<String>,
     pub done: BTreeSet<String>,
+}
+
+/// One change to progress, replayed on the state as it is on disk when it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    MarkDone(String),
+    MarkPending(String),
+    SetCurrent(Option<String>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -89,6 +107,35 @@ impl Progress {
         self.done.contains(name)
     }
 
+    /// The changes that turn `before` into `self`.
+    pub fn changes_since(&self, before: &Progress) -> Vec<Change> {
+        let mut changes: Vec<Change> = self
+            .done
+            .difference(&before.done)
+            .map(|name| Change::MarkDone(name.clone()))
+            .collect();
+        changes.extend(
+            before
+                .done
+                .difference(&self.done)
+                .map(|name| Change::MarkPending(name.clone())),
+        );
+        if self.current != before.current {
+            changes.push(Change::SetCurrent(self.current.clone()));
+        }
+        changes
+    }
+
+    pub fn apply(&mut self, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::MarkDone(name) => self.mark_done(name),
+                Change::MarkPending(name) => self.mark_pending(name),
+                Change::SetCurrent(current) => self.current = current.clone(),
+            }
+        }
+    }
+
     fn to_toml(&self) -> String {
         let file = StateFile {
             version: STATE_VERSION,
@@ -138,8 +185,37 @@ impl StateStore {
         &self.path
     }
 
+    fn lock_path(&self) -> PathBuf {
+        self.path.with_file_name(LOCK_FILE)
+    }
+
+    /// Takes the set's state lock, waiting for other backlings to finish their update.
+    /// Released when the returned file is dropped (or the process ends, however it ends).
+    fn lock(&self) -> std::io::Result<File> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.lock_path())?;
+        file.lock()?;
+        Ok(file)
+    }
+
     /// Loads progress; a missing file is a first start, a damaged one is moved aside.
     pub fn load<'a>(&self, names: impl Iterator<Item = &'a str> + Clone) -> (Progress, LoadReport) {
+        // Moving a damaged file aside is a write: do it under the lock. Without a lock
+        // (read-only set directory) loading still works; saving will report the problem.
+        let _lock = self.lock().ok();
+        self.load_unlocked(names)
+    }
+
+    fn load_unlocked<'a>(
+        &self,
+        names: impl Iterator<Item = &'a str> + Clone,
+    ) -> (Progress, LoadReport) {
         let mut report = LoadReport::default();
         let mut progress = match std::fs::read_to_string(&self.path) {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -186,8 +262,36 @@ impl StateStore {
         }
     }
 
-    pub fn save(&self, progress: &Progress) -> std::io::Result<()> {
-        fsutil::write_atomic(&self.path, progress.to_toml().as_bytes())
+    /// Applies `change` to the progress on disk as it is now, under the lock, and writes
+    /// the result; returns it, with the notes loading produced (a damaged file found).
+    pub fn update<'a, R>(
+        &self,
+        names: impl Iterator<Item = &'a str> + Clone,
+        change: impl FnOnce(&mut Progress) -> R,
+    ) -> std::io::Result<(Progress, R, LoadReport)> {
+        let _lock = self.lock()?;
+        let (mut progress, report) = self.load_unlocked(names);
+        let result = change(&mut progress);
+        fsutil::write_atomic(&self.path, progress.to_toml().as_bytes())?;
+        Ok((progress, result, report))
+    }
+
+    /// Replays `changes` on the progress on disk (see [`StateStore::update`]).
+    pub fn apply<'a>(
+        &self,
+        names: impl Iterator<Item = &'a str> + Clone,
+        changes: &[Change],
+    ) -> std::io::Result<Progress> {
+        self.update(names, |progress| progress.apply(changes))
+            .map(|(progress, (), _)| progress)
+    }
+
+    /// An identity of the state file's current version (inode, size, modification time),
+    /// to notice cheaply that another backlings wrote it.
+    pub fn version(&self) -> Option<(u64, u64, std::time::SystemTime)> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(&self.path).ok()?;
+        Some((meta.ino(), meta.len(), meta.modified().ok()?))
     }
 }
 
@@ -236,7 +340,9 @@ mod tests {
         let (mut p, report) = store.load(NAMES.into_iter());
         assert!(report.first_start);
         p.mark_done("a");
-        store.save(&p).unwrap();
+        store
+            .apply(NAMES.into_iter(), &[Change::MarkDone("a".into())])
+            .unwrap();
         let (again, report) = store.load(NAMES.into_iter());
         assert!(!report.first_start);
         assert_eq!(again, p);
@@ -255,5 +361,49 @@ mod tests {
             "this is = = not toml"
         );
         assert!(!store.path().exists());
+    }
+
+    #[test]
+    fn changes_replay_on_a_state_changed_meanwhile() {
+        let before = Progress {
+            current: Some("a".into()),
+            done: ["b".to_string()].into(),
+        };
+        let mut mine = before.clone();
+        mine.mark_done("a");
+        mine.mark_pending("b");
+        mine.current = Some("c".into());
+        let changes = mine.changes_since(&before);
+        // Meanwhile another process finished `c`.
+        let mut theirs = before.clone();
+        theirs.mark_done("c");
+        theirs.apply(&changes);
+        assert_eq!(theirs.done, ["a".to_string(), "c".to_string()].into());
+        assert_eq!(theirs.current.as_deref(), Some("c"));
+        assert!(before.changes_since(&before).is_empty());
+    }
+
+    #[test]
+    fn parallel_updates_keep_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..16).map(|i| format!("ex{i}")).collect();
+        std::thread::scope(|scope| {
+            for name in &names {
+                let names = &names;
+                let dir = dir.path();
+                scope.spawn(move || {
+                    // A store per thread, as separate processes would have.
+                    let store = StateStore::new(dir);
+                    store
+                        .apply(
+                            names.iter().map(String::as_str),
+                            &[Change::MarkDone(name.clone())],
+                        )
+                        .unwrap();
+                });
+            }
+        });
+        let (p, _) = StateStore::new(dir.path()).load(names.iter().map(String::as_str));
+        assert_eq!(p.done.len(), 16);
     }
 }

@@ -93,20 +93,18 @@ fn hung_set(child_script: &str) -> Fixture {
 }
 
 fn assert_hung_run_is_cleaned_up(set: &Fixture) {
-    // Build first so the timing below measures the run, not the compile.
-    let _ = set.cmd().args(["run", "hang1"]).output();
-    let started = Instant::now();
+    // The 2 s limit is what is tested; the work before the hang (an empty test, a
+    // spawn) takes milliseconds. No assertion on how long the run took: that would
+    // measure the machine.
     let output = set.cmd().args(["run", "hang1"]).output().unwrap();
-    let elapsed = started.elapsed();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("timed out after 2s"), "{out}");
     assert!(out.contains("still running: tests::hangs"), "{out}");
     assert!(!out.contains("still running: tests::finishes"), "{out}");
-    assert!(elapsed < Duration::from_secs(2 + 2 + 3), "took {elapsed:?}");
     let pid: u32 = set.read("child.pid").trim().parse().unwrap();
-    // The group was killed before the runner exited; allow the kernel a moment.
-    let deadline = Instant::now() + Duration::from_secs(2);
+    // The group was killed before the runner exited; the deadline only bounds a failure.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !process_gone(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -139,7 +137,11 @@ fn main() {
     std::thread::sleep(std::time::Duration::from_millis(800));
 }
 "#;
-    let set = Fixture::new(&[Ex::new("flood1", program).info("test = false")]);
+    // Writing 100 MB takes under a second on an idle machine and 20 s on a loaded one;
+    // the limit is far beyond both, since the test is about memory, not speed.
+    let set = Fixture::new(&[Ex::new("flood1", program)
+        .info("test = false")
+        .info("timeout_secs = 900")]);
     let _ = set.cmd().args(["run", "flood1"]).output();
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"))
@@ -282,4 +284,42 @@ fn removing_the_tests_does_not_pass() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("no tests ran"));
+}
+
+#[test]
+fn five_parallel_runs_keep_five_completions() {
+    let names = ["p1", "p2", "p3", "p4", "p5"];
+    let exercises: Vec<Ex> = names.iter().map(|n| Ex::new(n, PASSING)).collect();
+    let set = Fixture::new(&exercises);
+    // Build once, so the five runs below overlap in what they write, not in cargo.
+    set.cmd().args(["run", "p1"]).assert().code(0);
+    std::fs::remove_file(set.path(".backlings/state.toml")).unwrap();
+    let children: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"));
+            cmd.arg("-C")
+                .arg(set.root())
+                .args(["run", name])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let state = set.read(".backlings/state.toml");
+    for name in names {
+        assert!(
+            state.contains(&format!("\"{name}\"")),
+            "{name} lost: {state}"
+        );
+    }
+    set.cmd()
+        .arg("list")
+        .assert()
+        .stdout(predicate::str::contains("5/5 done"));
 }

@@ -72,6 +72,62 @@ fn wrong_format_version_is_rejected() {
 }
 
 #[test]
+fn type_errors_and_duplicate_keys_name_the_key_once() {
+    for (info, expected) in [
+        (
+            "format_version = 1\n[[exercises]]\nname = \"a1\"\nhint = \"h\"\ntest = \"yes\"\n",
+            ["info.toml:5:", "`exercises[0].test`"],
+        ),
+        (
+            "format_version = 1\n[[exercises]]\nname = \"a1\"\nname = \"b1\"\nhint = \"h\"\n",
+            ["info.toml:4:", "`exercises[0].name`"],
+        ),
+    ] {
+        assert_bad_manifest(info, &expected);
+        let err = stderr(&with_manifest(info).cmd().arg("list").output().unwrap());
+        assert!(!err.contains("problem(s)"), "said once: {err}");
+    }
+}
+
+#[test]
+fn non_utf8_manifest_gives_the_byte_offset_once() {
+    let set = Fixture::new(&[Ex::new("a1", PASSING)]);
+    std::fs::write(set.path("info.toml"), b"format_version = 1\n# caf\xe9\n").unwrap();
+    let output = set.cmd().arg("list").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("info.toml:2:6:"), "{err}");
+    assert!(err.contains("byte 24"), "{err}");
+    assert_eq!(
+        err.matches("not valid UTF-8").count(),
+        1,
+        "one message: {err}"
+    );
+}
+
+#[test]
+fn a_missing_exercise_file_is_not_called_a_missing_bin() {
+    let set = Fixture::new(&[Ex::new("a1", PASSING), Ex::new("b1", PASSING)]);
+    // Gone from disk and from the bins (cargo refuses to build a bin without its file).
+    std::fs::remove_file(set.path("exercises/01_basics/b1.rs")).unwrap();
+    set.write("Cargo.toml", &cargo_toml(&[Ex::new("a1", PASSING)], ""));
+    let output = set.cmd().args(["run", "b1"]).output().unwrap();
+    let all = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(all.contains("does not exist"), "{all}");
+    assert!(!all.contains("not a bin"), "{all}");
+    let reference = Fixture::new(&[Ex::new("a1", PASSING), Ex::new("b1", PASSING)]);
+    let output = set
+        .cmd()
+        .args(["grade", "--against"])
+        .arg(reference.root())
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(all.contains("b1.rs is missing from the workspace"), "{all}");
+    assert!(!all.contains("not a bin"), "{all}");
+}
+
+#[test]
 fn unknown_key_is_a_warning_not_an_error() {
     let set = with_manifest(
         "format_version = 1\n[[exercises]]\nname = \"a1\"\ndir = \"01_basics\"\nhint = \"h\"\ntets = false\n",
@@ -141,6 +197,125 @@ fn reset_restores_the_original_and_keeps_the_learners_text() {
         .expect("says where the copy is");
     let backup = backup_line.rsplit(' ').next().unwrap();
     assert_eq!(set.read(backup), mine);
+    // A readable name: the exercise, the UTC time, the extension.
+    let name = std::path::Path::new(backup)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let stamp = name
+        .strip_prefix("a1.")
+        .and_then(|n| n.strip_suffix(".rs"))
+        .unwrap_or_else(|| panic!("{name}"));
+    let shape: String = stamp
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '9' } else { c })
+        .collect();
+    assert_eq!(shape, "9999-99-99T99-99-99", "{name}");
+}
+
+/// Reset must refuse, changing nothing, when the current file cannot be read: the
+/// learner's text there could not be kept.
+fn assert_reset_refuses(set: &Fixture, why: &str) {
+    let output = set.cmd().args(["reset", "a1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{why}: {}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("exercises/01_basics/a1.rs"), "{why}: {err}");
+    assert!(err.contains("cannot be read"), "{why}: {err}");
+    assert!(err.contains("nothing was changed"), "{why}: {err}");
+    assert!(
+        !set.path(".backlings/backups").exists(),
+        "{why}: no backup of nothing"
+    );
+}
+
+#[test]
+fn reset_refuses_a_file_it_cannot_read_symlink_loop() {
+    // Root reads any file, so unreadable is made another way: a symlink loop fails to
+    // open for everyone.
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    set.cmd().arg("list").assert().code(0);
+    let path = set.path("exercises/01_basics/a1.rs");
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("a1.rs", &path).unwrap();
+    assert_reset_refuses(&set, "symlink loop");
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "left as it was"
+    );
+}
+
+#[test]
+fn reset_refuses_a_file_without_read_permission() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // /proc/self belongs to the process's effective user.
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if root {
+        eprintln!(
+            "skipped: running as root, who can read a mode-000 file; \
+             reset_refuses_a_file_it_cannot_read_symlink_loop covers the refusal"
+        );
+        return;
+    }
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    set.cmd().arg("list").assert().code(0);
+    let path = set.path("exercises/01_basics/a1.rs");
+    std::fs::write(&path, "// mine\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    assert_reset_refuses(&set, "mode 000");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(set.read("exercises/01_basics/a1.rs"), "// mine\n");
+}
+
+#[test]
+fn lost_originals_are_an_error_never_a_new_snapshot() {
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    set.cmd().arg("list").assert().code(0);
+    let mine = "// my work\nfn main() {}\n";
+    set.write("exercises/01_basics/a1.rs", mine);
+    std::fs::remove_dir_all(set.path(".backlings/originals")).unwrap();
+    // Opening the set again must not take the learner's text as the original.
+    set.cmd().arg("list").assert().code(0);
+    let output = set.cmd().args(["reset", "a1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot reset: no original copy of exercises/01_basics/a1.rs"),
+        "{err}"
+    );
+    assert_eq!(set.read("exercises/01_basics/a1.rs"), mine);
+}
+
+#[test]
+fn files_written_for_the_learner_are_not_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    set.cmd().args(["run", "a1"]).assert().code(1);
+    set.write("exercises/01_basics/a1.rs", "// mine\n");
+    std::fs::set_permissions(
+        set.path("exercises/01_basics/a1.rs"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    set.cmd().args(["reset", "a1"]).assert().code(0);
+    let mode = |rel: &str| {
+        std::fs::metadata(set.path(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(
+        mode("exercises/01_basics/a1.rs"),
+        0o644,
+        "kept the file's mode"
+    );
+    // New files get what the umask allows (the test runner's umask is 022 or 002).
+    let state = mode(".backlings/state.toml");
+    assert!(state & 0o044 == 0o044, "state.toml is {state:o}");
 }
 
 #[test]

@@ -162,11 +162,9 @@ async fn get_lines(
     let db = state.db.lock().unwrap();
     // TODO: any signed-in user gets the lines of any invoice.
     let exists = db
-        .query_row(
-            "SELECT 1 FROM invoices WHERE id = ?1",
-            params![id],
-            |_| Ok(()),
-        )
+        .query_row("SELECT 1 FROM invoices WHERE id = ?1", params![id], |_| {
+            Ok(())
+        })
         .optional()
         .map_err(internal)?;
     if exists.is_none() {

@@ -121,7 +121,9 @@ async fn list_users(
     if caller.role != Role::Admin {
         return Err(StatusCode::FORBIDDEN);
     }
-    Ok(Json(state.users.lock().unwrap().values().cloned().collect()))
+    Ok(Json(
+        state.users.lock().unwrap().values().cloned().collect(),
+    ))
 }
 
 async fn delete_user(

@@ -71,7 +71,10 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<String, StatusCode> {
     let token = session_token(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
     let sessions = state.sessions.lock().unwrap();
-    sessions.get(&token).cloned().ok_or(StatusCode::UNAUTHORIZED)
+    sessions
+        .get(&token)
+        .cloned()
+        .ok_or(StatusCode::UNAUTHORIZED)
 }
 
 fn app() -> Router {

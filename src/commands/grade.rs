@@ -92,12 +92,12 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
-        let (mut progress, _) = store.load(names.iter().copied());
-        for entry in report.entries.iter().filter(|e| e.ok) {
-            progress.mark_done(&entry.name);
-        }
         store
-            .save(&progress)
+            .update(names.iter().copied(), |progress| {
+                for entry in report.entries.iter().filter(|e| e.ok) {
+                    progress.mark_done(&entry.name);
+                }
+            })
             .with_context(|| format!("saving progress to {}", store.path().display()))?;
     }
     reporting::finish(&report, &args.report)

@@ -80,10 +80,20 @@ impl Learner {
         }
     }
 
-    pub fn save(&self) -> anyhow::Result<()> {
-        self.store
-            .save(&self.progress)
-            .with_context(|| format!("could not save progress to {}", self.store.path().display()))
+    /// Applies `change` to the progress on disk as it is now (other backlings may have
+    /// changed it since this one loaded it), saves it, and keeps the result.
+    pub fn update<R>(&mut self, change: impl FnOnce(&mut Progress) -> R) -> anyhow::Result<R> {
+        let (progress, result, _) =
+            self.store
+                .update(self.set.names(), change)
+                .with_context(|| {
+                    format!(
+                        "could not save progress to {}; check that you can write there",
+                        self.store.path().display()
+                    )
+                })?;
+        self.progress = progress;
+        Ok(result)
     }
 }
 

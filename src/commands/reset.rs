@@ -26,8 +26,7 @@ pub fn run(start: &Path, name: &str) -> anyhow::Result<ExitCode> {
         style::file_link(&exercise.rel_path(), &exercise.path)
     );
     let name = exercise.name().to_string();
-    learner.progress.mark_pending(&name);
-    learner.save()?;
+    learner.update(|progress| progress.mark_pending(&name))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -38,14 +37,20 @@ pub struct ResetOutcome {
 }
 
 /// Restores `exercise` from its pristine copy, backing the learner's version up first.
+/// Refuses, changing nothing, when the current file cannot be read: overwriting what
+/// cannot be backed up could destroy the learner's work.
 pub fn reset(set: &ExerciseSet, exercise: &Exercise) -> anyhow::Result<ResetOutcome> {
-    let Some(original) = originals::original(set, exercise) else {
-        bail!(
-            "no pristine copy of {} is known (none was kept under .backlings/originals and git has none)",
+    let original = originals::original(set, exercise)?;
+    let current = match std::fs::read(&exercise.path) {
+        Ok(current) => Some(current),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => bail!(
+            "cannot reset {}: the current file cannot be read ({err}), so it could not be kept \
+             before being overwritten; nothing was changed. Make it readable (or move it out \
+             of the way yourself) and reset again",
             exercise.rel_path()
-        );
+        ),
     };
-    let current = std::fs::read(&exercise.path).ok();
     let backup = match current {
         Some(current) if current != original => Some(
             fsutil::keep_copy(

@@ -18,6 +18,14 @@ pub fn run(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
         ..Options::default()
     };
     let exercise = &learner.set.exercises[index];
+    if !exercise.path.exists() {
+        // Said here, once, rather than as "not a bin" after a build that cannot help.
+        anyhow::bail!(
+            "{} is listed in info.toml but does not exist; `backlings reset {}` restores it as shipped",
+            exercise.rel_path(),
+            exercise.name()
+        );
+    }
     eprintln!(
         "{} {} ({})",
         style::dim().apply_to("Running"),
@@ -46,15 +54,25 @@ pub fn run(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_FAILED));
     }
-    learner.progress.mark_done(exercise.name());
-    if name.is_none() || learner.progress.current.as_deref() == Some(exercise.name()) {
-        let names: Vec<&str> = learner.set.names().collect();
-        if let Some(next) = learner.progress.next_pending(&names) {
-            println!("Next up: {}", style::emphasis().apply_to(next));
-            learner.progress.current = Some(next.to_string());
+    let done_name = exercise.name().to_string();
+    let names: Vec<String> = learner.set.names().map(str::to_string).collect();
+    // Decided on the progress as it is on disk now: another backlings may have moved on.
+    let next = learner.update(|progress| {
+        progress.mark_done(&done_name);
+        if name.is_none() || progress.current.as_deref() == Some(done_name.as_str()) {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let next = progress.next_pending(&names).map(str::to_string);
+            if next.is_some() {
+                progress.current.clone_from(&next);
+            }
+            return next;
         }
+        None
+    })?;
+    if let Some(next) = next {
+        println!("Next up: {}", style::emphasis().apply_to(next));
     }
-    learner.save()?;
+    let exercise = &learner.set.exercises[index];
     if let Some(revealed) = course::reveal_solution(&learner.set, exercise)? {
         println!(
             "A reference solution is at {}",

@@ -1,15 +1,23 @@
-//! Watching the exercise files: native events where the filesystem delivers them, a poll
-//! watcher where it does not (or when native watching fails), and a debounce that turns an
-//! editor's burst of events into one "saved" notice per save.
+//! Watching the exercise files: native events where the filesystem delivers them, a
+//! content-comparing poller where it does not (or when native watching fails), and a
+//! debounce that turns an editor's burst of events into one "saved" notice per save.
+//!
+//! The poller cannot trust modification times alone: many filesystems keep them to the
+//! second, so two saves within one second look the same, even with the same size. So on
+//! each tick a file is hashed when its size or time changed, or when its time is within
+//! the last [`RECENT`] (a save could still share it); a run starts when the hash differs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use notify::event::{AccessKind, AccessMode, EventKind};
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 /// Quiet time that ends a burst of events.
 pub const DEBOUNCE: Duration = Duration::from_millis(50);
@@ -43,9 +51,12 @@ impl Mode {
 
 /// A running watcher; dropping it stops watching.
 pub struct FileWatcher {
-    _watcher: Box<dyn Watcher + Send>,
+    _watcher: Box<dyn Send>,
     pub mode: Mode,
 }
+
+/// Modification times this close to now may be shared by a later save.
+pub const RECENT: Duration = Duration::from_secs(2);
 
 /// Starts watching `dir` recursively; notices go to `notify_tx` through `wrap`.
 pub fn start<T: Send + 'static>(
@@ -111,13 +122,121 @@ fn native(dir: &Path, tx: Sender<RawEvent>) -> notify::Result<Box<dyn Watcher + 
 }
 
 fn poll(dir: &Path, tx: Sender<RawEvent>, reason: String) -> notify::Result<FileWatcher> {
-    let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
-    let mut watcher = PollWatcher::new(handler(tx), config)?;
-    watcher.watch(dir, RecursiveMode::Recursive)?;
+    if !dir.is_dir() {
+        return Err(notify::Error::path_not_found().add_path(dir.to_path_buf()));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let poller = Poller {
+        stop: Arc::clone(&stop),
+    };
+    let dir = dir.to_path_buf();
+    thread::spawn(move || {
+        let mut known = BTreeMap::new();
+        // The first scan learns the files as they are; it reports nothing.
+        scan(&dir, &mut known, SystemTime::now());
+        while !stop.load(Ordering::SeqCst) {
+            thread::sleep(POLL_INTERVAL);
+            let changed = scan(&dir, &mut known, SystemTime::now());
+            if !changed.is_empty() && tx.send(RawEvent::Paths(changed)).is_err() {
+                return;
+            }
+        }
+    });
     Ok(FileWatcher {
-        _watcher: Box::new(watcher),
+        _watcher: Box::new(poller),
         mode: Mode::Poll { reason },
     })
+}
+
+/// Stops the polling thread when dropped.
+struct Poller {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// What the poller remembers of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub len: u64,
+    pub modified: SystemTime,
+    pub hash: u64,
+}
+
+/// Whether a file whose metadata is now `len`/`modified` must be read and hashed.
+pub fn needs_hash(seen: Option<&Seen>, len: u64, modified: SystemTime, now: SystemTime) -> bool {
+    let Some(seen) = seen else { return true };
+    // A time in the future (a skewed clock on a network filesystem) counts as recent.
+    let recent = now
+        .duration_since(modified)
+        .map_or(true, |age| age <= RECENT);
+    seen.len != len || seen.modified != modified || recent
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    // Only tells this file's versions apart; not a security boundary.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// One poll of `dir`: updates `known` and returns the files whose content changed (or
+/// that appeared). Editor droppings are never read.
+fn scan(dir: &Path, known: &mut BTreeMap<PathBuf, Seen>, now: SystemTime) -> Vec<PathBuf> {
+    let mut changed = Vec::new();
+    let mut present = BTreeSet::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if !is_ignored_dir(&path) {
+                    pending.push(path);
+                }
+                continue;
+            }
+            if is_ignored(&path) {
+                continue;
+            }
+            present.insert(path.clone());
+            let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            let previous = known.get(&path).copied();
+            if !needs_hash(previous.as_ref(), meta.len(), modified, now) {
+                continue;
+            }
+            let Ok(content) = std::fs::read(&path) else {
+                continue;
+            };
+            let seen = Seen {
+                len: meta.len(),
+                modified,
+                hash: hash_of(&content),
+            };
+            if previous.is_none_or(|p| p.hash != seen.hash) {
+                changed.push(path.clone());
+            }
+            known.insert(path, seen);
+        }
+    }
+    known.retain(|path, _| present.contains(path));
+    changed
+}
+
+fn is_ignored_dir(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("target" | ".git" | ".backlings")
+    )
 }
 
 /// Event kinds that can mean "the content changed". Opening or reading a file does not.
@@ -243,6 +362,58 @@ mod tests {
             assert!(is_ignored(Path::new(ignored)), "{ignored}");
         }
         assert!(!is_ignored(Path::new("/s/exercises/00_intro/intro1.rs")));
+    }
+
+    #[test]
+    fn polling_hashes_changed_or_recent_files_only() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let seen = Seen {
+            len: 10,
+            modified: t,
+            hash: 1,
+        };
+        let later = t + Duration::from_secs(60);
+        assert!(needs_hash(None, 10, t, later), "a new file");
+        assert!(!needs_hash(Some(&seen), 10, t, later), "old and unchanged");
+        assert!(needs_hash(Some(&seen), 11, t, later), "size changed");
+        assert!(needs_hash(
+            Some(&seen),
+            10,
+            t + Duration::from_secs(1),
+            later
+        ));
+        assert!(
+            needs_hash(Some(&seen), 10, t, t + Duration::from_secs(1)),
+            "same second: a later save could share its time"
+        );
+        assert!(
+            needs_hash(Some(&seen), 10, later, t),
+            "a time in the future"
+        );
+    }
+
+    #[test]
+    fn a_same_second_same_size_save_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ex1.rs");
+        let stamp = SystemTime::now();
+        let write = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let f = std::fs::File::options().write(true).open(&file).unwrap();
+            f.set_modified(stamp).unwrap();
+        };
+        write("fn a() {}\n");
+        let mut known = BTreeMap::new();
+        assert_eq!(
+            scan(dir.path(), &mut known, stamp),
+            std::slice::from_ref(&file)
+        );
+        assert!(scan(dir.path(), &mut known, stamp).is_empty(), "no change");
+        write("fn b() {}\n");
+        assert_eq!(
+            scan(dir.path(), &mut known, stamp),
+            std::slice::from_ref(&file)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod app;
 pub mod files;
 mod list;
 pub mod terminal;
+pub mod text;
 pub mod ui;
 
 use std::path::Path;
@@ -25,8 +26,9 @@ use crate::cli::WatchArgs;
 use crate::commands::Learner;
 use crate::exercise::ExerciseSet;
 use crate::pipeline::{self, Options, Variant};
+use crate::state::Progress;
 use crate::state::StateStore;
-use crate::supervisor::Cancel;
+use crate::supervisor::{self, Cancel};
 use crate::{commands, course, style};
 use app::{App, Effect, ExerciseInfo, Input};
 use files::{FileWatcher, Notice};
@@ -36,8 +38,14 @@ use terminal::{TermInput, TerminalGuard};
 pub enum Event {
     Input(Input),
     Watcher(Notice),
-    Quit,
+    /// SIGINT, SIGTERM or SIGHUP: stop everything and exit with 128 + the signal.
+    Signal(i32),
+    /// Another backlings wrote the state file.
+    StateChanged,
 }
+
+/// How often the state file is checked for writes by another backlings.
+const STATE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn from_notice(notice: Notice) -> Event {
     Event::Watcher(notice)
@@ -66,6 +74,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
         Some(watcher)
     };
     spawn_signal_listener(tx.clone())?;
+    spawn_state_watcher(&session.store, tx.clone());
 
     let _terminal = TerminalGuard::enter().context("setting up the terminal")?;
     terminal::spawn_input(tx.clone(), from_term);
@@ -78,9 +87,20 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     }
     session.paint();
 
+    let mut exit = ExitCode::SUCCESS;
     while let Ok(event) = rx.recv() {
         let effects = match event {
-            Event::Quit => break,
+            Event::Signal(signal) => {
+                // Everything supervised gets SIGTERM, a grace period, then SIGKILL (at
+                // once on a second signal, see the listener); then the runs' threads end.
+                supervisor::terminate_all(supervisor::GRACE, &mut || false);
+                exit = ExitCode::from(crate::signals::exit_status(signal));
+                break;
+            }
+            Event::StateChanged => {
+                session.reload_progress();
+                Vec::new()
+            }
             Event::Input(input) => session.app.handle(input),
             Event::Watcher(Notice::Saved(paths)) => session.app.handle(Input::Saved(paths)),
             Event::Watcher(Notice::Failed(reason)) => {
@@ -95,7 +115,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     }
     drop(watcher);
     session.shutdown();
-    Ok(ExitCode::SUCCESS)
+    Ok(exit)
 }
 
 fn restart_polling(
@@ -140,17 +160,42 @@ fn spawn_compile_steps(set: &ExerciseSet, tx: Sender<Event>) {
     });
 }
 
-/// SIGTERM, SIGHUP and SIGINT end the loop like `q`, so the terminal is restored.
+/// SIGTERM, SIGHUP and SIGINT end the loop, so the terminal is restored and every run
+/// is killed; a second signal kills the runs at once instead of after the grace period.
 fn spawn_signal_listener(tx: Sender<Event>) -> anyhow::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])
+    let mut signals = signal_hook::iterator::Signals::new(crate::signals::HANDLED)
         .context("installing signal handlers")?;
     thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = tx.send(Event::Quit);
+        let mut first = true;
+        for signal in signals.forever() {
+            if first {
+                first = false;
+                let _ = tx.send(Event::Signal(signal));
+            } else {
+                supervisor::kill_all_now();
+            }
         }
     });
     Ok(())
+}
+
+/// Notices writes to the state file by another backlings (a `run` in another terminal),
+/// by its identity (inode, size, time), which a rename-on-write always changes.
+fn spawn_state_watcher(store: &StateStore, tx: Sender<Event>) {
+    let store = StateStore::new(store.path().parent().unwrap_or(Path::new(".")));
+    thread::spawn(move || {
+        let mut seen = store.version();
+        loop {
+            thread::sleep(STATE_POLL);
+            let now = store.version();
+            if now != seen {
+                seen = now;
+                if tx.send(Event::StateChanged).is_err() {
+                    return;
+                }
+            }
+        }
+    });
 }
 
 /// The loop's mutable world: the app, the set, the store, the run in progress.
@@ -158,6 +203,9 @@ struct Session {
     app: App,
     set: Arc<ExerciseSet>,
     store: StateStore,
+    /// The progress as last read from or written to disk: what the app changed since
+    /// is what a save replays on the file.
+    saved: Progress,
     tx: Sender<Event>,
     running: Option<Cancel>,
     /// Threads of runs started so far; joined on exit so no child outlives watch mode.
@@ -179,15 +227,22 @@ impl Session {
                 hint: e.entry.hint.clone(),
             })
             .collect();
+        let saved = learner.progress.clone();
         let mut app = App::new(exercises, learner.progress);
         if learner.load_report.first_start {
             app.welcome = learner.set.welcome_message.clone();
+        }
+        // Printed before the screen was taken over, they would be gone: keep them in
+        // view until the next note.
+        if !learner.load_report.notes.is_empty() {
+            app.note = Some(learner.load_report.notes.join("\n"));
         }
         app.final_message = learner.set.final_message.clone();
         Self {
             app,
             set: Arc::new(learner.set),
             store: learner.store,
+            saved,
             tx,
             running: None,
             threads: Vec::new(),
@@ -311,10 +366,37 @@ impl Session {
         }));
     }
 
+    /// Replays what the learner changed on the state on disk, which another backlings
+    /// may have changed meanwhile, and takes in the merged result.
     fn save(&mut self) {
-        if let Err(err) = self.store.save(&self.app.progress) {
-            self.app.note = Some(format!("could not save progress: {err}"));
+        let changes = self.app.progress.changes_since(&self.saved);
+        if changes.is_empty() {
+            return;
         }
+        match self.store.apply(self.set.names(), &changes) {
+            Ok(merged) => self.take_progress(merged),
+            Err(err) => {
+                self.app.note = Some(format!(
+                    "could not save progress to {}: {err}",
+                    self.store.path().display()
+                ));
+            }
+        }
+    }
+
+    /// Another backlings wrote the state: show its completions.
+    fn reload_progress(&mut self) {
+        let (fresh, _) = self.store.load(self.set.names());
+        if fresh.done != self.saved.done {
+            self.app.note = Some("progress updated by another backlings".into());
+        }
+        self.take_progress(fresh);
+    }
+
+    /// Adopts `progress` from disk, keeping the exercise this session shows as current.
+    fn take_progress(&mut self, progress: Progress) {
+        self.app.progress.done.clone_from(&progress.done);
+        self.saved = progress;
     }
 
     fn reveal(&mut self, index: usize) {

@@ -14,11 +14,21 @@ use crate::watch::app::Key;
 /// Holds the terminal in raw mode on the alternate screen; dropping it restores both.
 pub struct TerminalGuard;
 
+/// Saves the window title on the terminal's title stack (xterm `XTWINOPS` 22), so that
+/// leaving restores the learner's own title whatever was shown meanwhile.
+const PUSH_TITLE: &str = "\x1b[22;0t";
+const POP_TITLE: &str = "\x1b[23;0t";
+
 impl TerminalGuard {
     pub fn enter() -> io::Result<Self> {
         terminal::enable_raw_mode()?;
         let guard = TerminalGuard;
-        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            io::stdout(),
+            style::Print(PUSH_TITLE),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        )?;
         install_panic_hook();
         Ok(guard)
     }
@@ -30,8 +40,20 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Puts every mode back as a shell expects it, whatever reached the screen meanwhile:
+/// mouse reporting and bracketed paste off, plain text, cursor shown, main screen, the
+/// learner's title.
 fn restore() {
-    let _ = execute!(io::stdout(), cursor::Show, terminal::LeaveAlternateScreen);
+    let _ = execute!(
+        io::stdout(),
+        event::DisableMouseCapture,
+        event::DisableBracketedPaste,
+        style::SetAttribute(style::Attribute::Reset),
+        style::ResetColor,
+        cursor::Show,
+        terminal::LeaveAlternateScreen,
+        style::Print(POP_TITLE)
+    );
     let _ = terminal::disable_raw_mode();
 }
 

@@ -3,6 +3,7 @@
 
 use crate::style;
 use crate::watch::app::{App, Filter, ListState, RunState, View};
+use crate::watch::text::sanitize;
 
 const LEGEND_MAIN: &str = "n next · h hint · l list · r run · x reset · c check all · q quit";
 const LEGEND_LIST: &str =
@@ -47,7 +48,7 @@ fn main_view(app: &App, width: usize, height: usize) -> Vec<String> {
                 ))
                 .to_string(),
         ),
-        _ => bottom.push(app.note.clone().unwrap_or_default()),
+        _ => bottom.extend(note_lines(app, width)),
     }
     bottom.push(style::dim().apply_to(LEGEND_MAIN).to_string());
 
@@ -78,6 +79,28 @@ fn main_view(app: &App, width: usize, height: usize) -> Vec<String> {
     }
     lines.extend(bottom);
     lines
+}
+
+/// The note under the output, wrapped (cargo's messages span lines) and kept to a few
+/// rows so the output stays in view.
+fn note_lines(app: &App, width: usize) -> Vec<String> {
+    const MAX_ROWS: usize = 4;
+    let Some(note) = &app.note else {
+        return vec![String::new()];
+    };
+    let mut rows: Vec<String> = note
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .flat_map(|line| wrap(line, width))
+        .collect();
+    if rows.len() > MAX_ROWS {
+        rows.truncate(MAX_ROWS - 1);
+        rows.push(style::dim().apply_to("…").to_string());
+    }
+    if rows.is_empty() {
+        rows.push(String::new());
+    }
+    rows
 }
 
 fn header(app: &App, width: usize) -> String {
@@ -146,7 +169,8 @@ fn body_lines(app: &App, width: usize) -> Vec<String> {
         text.push_str("\n\n");
     }
     if let Some(outcome) = &app.last {
-        text.push_str(&outcome.output);
+        // The exercise's output is untrusted: shown as text, never as terminal commands.
+        text.push_str(&sanitize(&outcome.output, style::color_stdout()));
     }
     let text = if style::color_stdout() {
         text
@@ -220,7 +244,15 @@ fn list_view(app: &App, list: &ListState, width: usize, height: usize) -> Vec<St
     while lines.len() < height.saturating_sub(2) {
         lines.push(String::new());
     }
-    lines.push(app.note.clone().unwrap_or_default());
+    lines.push(truncate(
+        app.note
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default(),
+        width,
+    ));
     lines.push(
         style::dim()
             .apply_to(truncate(LEGEND_LIST, width))
@@ -245,7 +277,12 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
         let (text, w) = match c {
             '\t' => ("    ".to_string(), 4),
             c if c.is_control() => continue,
-            c => (c.to_string(), 1),
+            // Wide characters (CJK, most emoji) take two columns.
+            c => {
+                let text = c.to_string();
+                let w = console::measure_text_width(&text);
+                (text, w)
+            }
         };
         if columns + w > width {
             rows.push(std::mem::take(&mut row));
@@ -310,6 +347,30 @@ mod tests {
         assert_eq!(style::plain(&rows[1]), "ef");
         let link = "\x1b]8;;file:///x\x1b\\ab\x1b]8;;\x1b\\";
         assert_eq!(wrap(link, 2).len(), 1);
+        assert_eq!(wrap("日本語", 4), ["日本", "語"]);
+    }
+
+    #[test]
+    fn hostile_output_and_long_notes_keep_the_screen() {
+        let mut app = app(2);
+        app.last = Some(crate::pipeline::Outcome {
+            name: "ex0".into(),
+            variant: crate::pipeline::Variant::Exercise,
+            verdict: crate::pipeline::Verdict::TestsFailed,
+            output: "\x1b[?1049l\x1b[?1000h\x1b]0;pwned\x07\x1b[2Jvisible\n".into(),
+            duration: std::time::Duration::ZERO,
+            failed_tests: Vec::new(),
+            warnings: 0,
+        });
+        app.note = Some("error: could not compile\nnote: line two\nline three\n".repeat(3));
+        let lines = render(&app);
+        assert_eq!(lines.len(), 24);
+        let screen = lines.join("\n");
+        assert!(!screen.contains("\x1b[?"), "{screen:?}");
+        assert!(!screen.contains("pwned"), "{screen:?}");
+        assert!(screen.contains("visible"));
+        assert!(screen.contains("note: line two"));
+        assert!(screen.contains("q quit"), "the legend stays: {screen}");
     }
 
     fn app(n: usize) -> App {
