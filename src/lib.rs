@@ -7,9 +7,18 @@
 //!   output ([`capture`]), time limits and cancellation.
 //! - [`cargo`] builds many bins in one cargo invocation and reads cargo's JSON;
 //!   [`compile_cache`] remembers the bins that failed to compile.
-//! - [`pipeline`] turns build + run (+ clippy) into a [`pipeline::Verdict`] per exercise.
+//! - [`pipeline`] turns build + run (+ clippy) into a [`pipeline::Verdict`] per exercise:
+//!   passed only when every test the binary has ran and reported ok; for exercises where
+//!   the learner writes the tests, [`mutants`] must all be killed too.
+//! - [`parts`] cuts an exercise file into the learner's part and the set's part (the
+//!   marker line); [`tamper`] finds learner code that would change what the tests check.
+//! - [`reference`] is the set grading trusts (a directory or the bundled [`course`]);
+//!   [`assembly`] writes a workspace of backlings' own to build spliced files in;
+//!   [`grading`] plans a grade (pure), [`class`] a whole class, and [`wrong_fixes`] the
+//!   known wrong fixes that `check` proves the tests reject.
 //! - [`state`] keeps the learner's progress; [`originals`] the pristine exercises.
-//! - [`report`] renders check/grade results as text, JSON or JUnit.
+//! - [`report`] renders check/grade results as text, JSON, JUnit, Markdown or GitHub
+//!   Classroom's runner result; [`ci`] writes CI workflows that grade a repository.
 //! - [`watch`] is the learner's interactive loop.
 //! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes;
 //!   [`signals`] stops everything cleanly on SIGINT, SIGTERM and SIGHUP.
