@@ -12,7 +12,7 @@
 //!   the learner writes the tests, [`mutants`] must all be killed too.
 //! - [`parts`] cuts an exercise file into the learner's part and the set's part (the
 //!   marker line); [`tamper`] finds learner code that would change what the tests check.
-//! - [`reference`] is the set grading trusts (a directory or the bundled [`course`]);
+//! - [`reference`](mod@reference) is the set grading trusts (a directory or the bundled [`course`]);
 //!   [`assembly`] writes a workspace of backlings' own to build spliced files in;
 //!   [`grading`] plans a grade (pure), [`class`] a whole class, and [`wrong_fixes`] the
 //!   known wrong fixes that `check` proves the tests reject.
