@@ -198,16 +198,8 @@ mod tests {
     fn piece(name: &str, dir: Option<&str>) -> Piece {
         Piece {
             entry: ExerciseEntry {
-                name: name.into(),
-                dir: dir.map(Into::into),
-                test: true,
-                strict_clippy: false,
-                hint: "h".into(),
-                skip_check_unsolved: false,
-                points: 1,
-                mode: crate::manifest::Mode::Fix,
                 timeout: Duration::from_secs(7),
-                line: 1,
+                ..ExerciseEntry::sample(name, dir)
             },
             text: String::new(),
             mutants: Vec::new(),

@@ -363,23 +363,11 @@ fn extra_entry(name: &str, path: &str) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     const EXERCISE: &str = "fn answer() -> i32 {\n    // TODO\n    0\n}\n\nfn main() {}\n\n// Tests: do not edit below this line.\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn answers() {\n        assert_eq!(super::answer(), 42, \"the answer\");\n    }\n}\n";
 
     fn entry(name: &str) -> ExerciseEntry {
-        ExerciseEntry {
-            name: name.into(),
-            dir: Some("01_x".into()),
-            test: true,
-            strict_clippy: false,
-            hint: "h".into(),
-            skip_check_unsolved: false,
-            points: 1,
-            mode: crate::manifest::Mode::Fix,
-            timeout: Duration::from_secs(10),
-            line: 1,
-        }
+        ExerciseEntry::sample(name, Some("01_x"))
     }
 
     fn reference() -> Reference {

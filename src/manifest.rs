@@ -67,6 +67,23 @@ pub struct ExerciseEntry {
 }
 
 impl ExerciseEntry {
+    /// An entry with every default, for tests elsewhere in the crate.
+    #[cfg(test)]
+    pub(crate) fn sample(name: &str, dir: Option<&str>) -> Self {
+        Self {
+            name: name.into(),
+            dir: dir.map(Into::into),
+            test: true,
+            strict_clippy: false,
+            hint: "h".into(),
+            skip_check_unsolved: false,
+            timeout: DEFAULT_TIMEOUT,
+            points: 1,
+            mode: Mode::Fix,
+            line: 1,
+        }
+    }
+
     /// Path of the exercise relative to the set root, with `/` separators.
     pub fn exercise_path(&self) -> String {
         self.relative_path("exercises")

@@ -98,21 +98,9 @@ pub fn with_bins(cargo_toml: &str, bins: &[BinSpec]) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn entry(name: &str, dir: Option<&str>) -> ExerciseEntry {
-        ExerciseEntry {
-            name: name.into(),
-            dir: dir.map(Into::into),
-            test: true,
-            strict_clippy: false,
-            hint: "h".into(),
-            skip_check_unsolved: false,
-            points: 1,
-            mode: crate::manifest::Mode::Fix,
-            timeout: Duration::from_secs(10),
-            line: 1,
-        }
+        ExerciseEntry::sample(name, dir)
     }
 
     #[test]

@@ -9,38 +9,13 @@ use common::*;
 use predicates::prelude::*;
 use yaml_rust2::{Yaml, YamlLoader};
 
-const EXERCISE: &str = "fn answer() -> u32 {
-    // TODO
-    41
-}
-
-fn main() {
-    println!(\"{}\", answer());
-}
-
-// Tests: do not edit below this line.
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers() {
-        assert_eq!(answer(), 42, \"the answer is 42\");
-    }
-}
-";
-
-fn solved() -> String {
-    EXERCISE.replace("    // TODO\n    41\n", "    42\n")
-}
-
 /// A learner's repository with a1 solved and b1 not, and the teacher's reference.
 fn repositories() -> (Fixture, Fixture) {
     let reference = Fixture::new(&[
-        Ex::new("a1", EXERCISE).info("points = 3"),
-        Ex::new("b1", EXERCISE),
+        Ex::new("a1", MARKED).info("points = 3"),
+        Ex::new("b1", MARKED),
     ]);
-    let learner = Fixture::new(&[Ex::new("a1", &solved()), Ex::new("b1", EXERCISE)]);
+    let learner = Fixture::new(&[Ex::new("a1", &marked_solved()), Ex::new("b1", MARKED)]);
     (learner, reference)
 }
 
@@ -83,20 +58,6 @@ fn run_grade_line(script: &str, dir: &Path, reference: &Fixture) -> std::process
         .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -7,73 +7,36 @@ use std::path::Path;
 
 use common::*;
 
-const EXERCISE: &str = "fn answer() -> u32 {
-    // TODO
-    41
-}
-
-fn main() {
-    println!(\"{}\", answer());
-}
-
-// Tests: do not edit below this line.
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers() {
-        assert_eq!(answer(), 42, \"the answer is 42\");
-    }
-}
-";
-
-fn solved() -> String {
-    EXERCISE.replace("    // TODO\n    41\n", "    42\n")
-}
-
 fn write_student(class: &Path, name: &str, a1: &str, b1: &str) {
     let fixture = Fixture::new(&[Ex::new("a1", a1), Ex::new("b1", b1)]);
     copy_dir(fixture.root(), &class.join(name));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_class_is_graded_with_every_student_on_the_roster() {
     let reference = Fixture::new(&[
-        Ex::new("a1", EXERCISE).info("points = 2"),
-        Ex::new("b1", EXERCISE),
+        Ex::new("a1", MARKED).info("points = 2"),
+        Ex::new("b1", MARKED),
     ]);
     let class = tempfile::tempdir().unwrap();
     let dir = class.path();
-    write_student(dir, "alice", &solved(), &solved());
-    write_student(dir, "bob", EXERCISE, EXERCISE);
+    write_student(dir, "alice", &marked_solved(), &marked_solved());
+    write_student(dir, "bob", MARKED, MARKED);
     write_student(
         dir,
         "carol",
-        &solved().replace(
+        &marked_solved().replace(
             "fn main() {",
             "macro_rules! assert_eq { ($($t:tt)*) => {}; }\nfn main() {",
         ),
-        EXERCISE,
+        MARKED,
     );
     std::fs::create_dir(dir.join("dave")).unwrap();
     std::fs::write(dir.join("dave/notes.txt"), "not a workspace").unwrap();
     let outside = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(outside.path(), dir.join("eve")).unwrap();
-    write_student(dir, "frank", &solved(), EXERCISE);
-    let huge = format!("{}\n// {}\n", solved(), "x".repeat(2 * 1024 * 1024));
+    write_student(dir, "frank", &marked_solved(), MARKED);
+    let huge = format!("{}\n// {}\n", marked_solved(), "x".repeat(2 * 1024 * 1024));
     std::fs::write(dir.join("frank/exercises/01_basics/a1.rs"), huge).unwrap();
 
     let roster_csv = dir.join("roster.csv");

@@ -192,3 +192,45 @@ pub fn stdout(output: &std::process::Output) -> String {
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// An exercise with the marker line: `answer` must return 42.
+pub const MARKED: &str = "fn answer() -> u32 {
+    // TODO
+    41
+}
+
+fn main() {
+    println!(\"{}\", answer());
+}
+
+// Tests: do not edit below this line.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers() {
+        assert_eq!(answer(), 42, \"the answer is 42\");
+    }
+}
+";
+
+/// [`MARKED`], solved.
+pub fn marked_solved() -> String {
+    MARKED.replace("    // TODO\n    41\n", "    42\n")
+}
+
+/// Copies a fixture's files (not its target directory) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
