@@ -140,12 +140,22 @@ pub fn reap_orphans() {
         let my_group = nix::unistd::getpgrp().as_raw();
         let started = Instant::now();
         while started.elapsed() < SETTLE_WAIT {
-            let live = live_groups();
-            let orphans: Vec<i32> = procfs_scan()
-                .into_iter()
-                .filter(|p| is_orphan(p, me, my_group, &live))
-                .map(|p| p.pid)
-                .collect();
+            let orphans: Vec<i32> = {
+                // Scan with the registry held: a group spawned by a parallel run between a
+                // snapshot and the scan would look like an orphan and be killed.
+                let registry = registry();
+                let live: Vec<i32> = registry
+                    .groups
+                    .iter()
+                    .filter(|(_, state)| **state == GroupState::Live)
+                    .map(|(pgid, _)| *pgid)
+                    .collect();
+                procfs_scan()
+                    .into_iter()
+                    .filter(|p| is_orphan(p, me, my_group, &live))
+                    .map(|p| p.pid)
+                    .collect()
+            };
             if orphans.is_empty() {
                 return;
             }
