@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::cargo::{BinTarget, Metadata};
 use crate::exercise::ExerciseSet;
 use crate::manifest::ExerciseEntry;
 use crate::reference::{Fnv, PackageTemplate};
@@ -96,9 +97,54 @@ pub fn assemble(
     }
     remove_others(&exercises, &wanted)?;
     write_mutants(work, pieces)?;
-    let set = ExerciseSet::load(work)
-        .with_context(|| format!("loading the assembled workspace {}", work.display()))?;
-    Ok(Assembled { set, _lock: lock })
+    Ok(Assembled {
+        set: assembled_set(work, target, package, pieces)?,
+        _lock: lock,
+    })
+}
+
+/// The set of an assembly, described from what was written rather than asked of
+/// `cargo metadata`: its layout is ours, and the question costs a cargo start per build.
+fn assembled_set(
+    work: &Path,
+    target: &Path,
+    package: &PackageTemplate,
+    pieces: &[Piece],
+) -> anyhow::Result<ExerciseSet> {
+    let manifest: toml::Table =
+        toml::from_str(&package.cargo_toml).context("the assembly's Cargo.toml")?;
+    let field = |key: &str| {
+        manifest
+            .get("package")
+            .and_then(|p| p.get(key))
+            .and_then(toml::Value::as_str)
+            .map(str::to_string)
+    };
+    let package_name = field("name").context("the exercises package has no name")?;
+    let edition = field("edition").unwrap_or_else(|| "2015".into());
+    let bins = pieces
+        .iter()
+        .map(|piece| BinTarget {
+            package: package_name.clone(),
+            name: piece.entry.name.clone(),
+            src_path: work.join(piece.entry.exercise_path()),
+            edition: edition.clone(),
+            package_dir: work.to_path_buf(),
+        })
+        .collect();
+    let metadata = Metadata {
+        bins,
+        target_directory: target.to_path_buf(),
+        workspace_root: work.to_path_buf(),
+    };
+    let parsed = crate::manifest::parse(&manifest_text(pieces))
+        .map_err(|e| anyhow::anyhow!("the assembly's manifest: {e}"))?;
+    Ok(ExerciseSet::assemble(
+        work,
+        parsed,
+        metadata,
+        Path::to_path_buf,
+    ))
 }
 
 /// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.
