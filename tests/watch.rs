@@ -484,3 +484,62 @@ fn a_damaged_state_file_is_explained_on_the_watch_screen() {
     send(&mut p, "q");
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn check_all_counts_up_and_its_panel_stays_after_the_rerun() {
+    let set = Fixture::new(&[
+        Ex::new("a1", &failing()),
+        Ex::new("b1", PASSING).solution(PASSING),
+        Ex::new("c1", PASSING),
+    ]);
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("tests failed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "c");
+    // The counter moves with every verdict, whatever the order they come in.
+    p.exp_string("check all: 0 of 3").unwrap();
+    p.exp_string("check all: 1 of 3").unwrap();
+    p.exp_string("check all: 2 of 3").unwrap();
+    p.exp_string("check all: 2 of 3 pass, 1 fail").unwrap();
+    // The current exercise re-runs after the check; the panel outlives that run: the
+    // idle status line comes before the panel in the same screen.
+    p.exp_string("saves re-run the exercise").unwrap();
+    p.exp_string("check all: 2 of 3 pass, 1 fail").unwrap();
+    p.exp_string("q quit").unwrap();
+    // Passing through `c` reveals the solution, as a single pass would.
+    let state = set.read(".backlings/state.toml");
+    assert!(
+        state.contains("\"b1\"") && state.contains("\"c1\""),
+        "{state}"
+    );
+    // A key closes the panel.
+    send(&mut p, "h");
+    let screen = p.exp_string("Hint:").unwrap();
+    assert!(!screen.contains("check all:"), "{screen}");
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn the_reset_message_stays_after_the_rerun() {
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("tests failed").unwrap();
+    set.write(
+        "exercises/01_basics/a1.rs",
+        &format!("// my attempt\n{}", failing()),
+    );
+    p.exp_string("compiling a1").unwrap();
+    p.exp_string("tests failed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "x");
+    p.exp_string("(y/n)").unwrap();
+    send(&mut p, "y");
+    p.exp_string("your version is kept at").unwrap();
+    // After the re-run of the restored file, the message is still there.
+    p.exp_string("saves re-run the exercise").unwrap();
+    p.exp_string("your version is kept at").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+    assert_eq!(set.read("exercises/01_basics/a1.rs"), failing());
+}

@@ -2,7 +2,7 @@
 //! module only paints what this returns.
 
 use crate::style;
-use crate::watch::app::{App, Filter, ListState, RunState, View};
+use crate::watch::app::{App, FIRST_BUILD_CRATES, Filter, ListState, RunState, View, seconds};
 use crate::watch::text::sanitize;
 
 const LEGEND_MAIN: &str = "n next · h hint · l list · r run · x reset · c check all · q quit";
@@ -122,23 +122,51 @@ fn header(app: &App, width: usize) -> String {
     )
 }
 
+/// What is happening right now, in the learner's words.
 fn status_line(app: &App) -> String {
-    let text = match &app.run {
+    style::dim().apply_to(status_text(app)).to_string()
+}
+
+fn status_text(app: &App) -> String {
+    let name = &app.current_exercise().name;
+    match &app.run {
         RunState::Idle => format!("{}; saves re-run the exercise", app.watching),
         RunState::Building {
             waiting_for_lock: true,
             ..
         } => "waiting for the build lock (another cargo, e.g. your editor's, is building)".into(),
-        RunState::Building { compiled: 0, .. } => "building and testing...".into(),
+        // A few crates are an ordinary edit's build; more are the dependencies' first build.
+        RunState::Building { compiled, .. } if *compiled < FIRST_BUILD_CRATES => {
+            format!("compiling {name}")
+        }
         RunState::Building { compiled, .. } => match app.compile_steps {
             Some(total) if total >= *compiled => format!(
-                "building... {compiled}/{total} crates compiled (only the first build takes this long)"
+                "first build: {compiled}/{total} crates (only the first build takes this long)"
             ),
-            _ => format!("building... {compiled} crates compiled"),
+            _ => format!("first build: {compiled} crates"),
         },
-        RunState::Checking => "checking every exercise...".into(),
-    };
-    style::dim().apply_to(text).to_string()
+        RunState::Running { tests, started } => {
+            let elapsed = seconds(app.now.saturating_duration_since(*started));
+            let limit = app.current_exercise().timeout.as_secs();
+            match tests {
+                Some(1) => format!("running 1 test ({elapsed} of {limit} s)"),
+                Some(n) => format!("running {n} tests ({elapsed} of {limit} s)"),
+                None => format!("running {name} ({elapsed} of {limit} s)"),
+            }
+        }
+        RunState::Checking(check) => {
+            let elapsed = seconds(app.now.saturating_duration_since(check.started));
+            let step = match (check.compiled, &check.last) {
+                (Some(compiled), _) => format!("building ({compiled} crates)"),
+                (None, Some(last)) => format!("{last} done"),
+                (None, None) => "running".into(),
+            };
+            format!(
+                "check all: {} of {} · {step} · {elapsed}",
+                check.finished, check.total
+            )
+        }
+    }
 }
 
 fn verdict_line(app: &App) -> String {
@@ -158,6 +186,22 @@ fn verdict_line(app: &App) -> String {
 
 fn body_lines(app: &App, width: usize) -> Vec<String> {
     let mut text = String::new();
+    if let Some(panel) = &app.panel {
+        let title = if panel.good {
+            style::success().apply_to(&panel.title)
+        } else {
+            style::failure().apply_to(&panel.title)
+        };
+        text.push_str(&format!("{title}\n"));
+        for line in &panel.lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "{}\n\n",
+            style::dim().apply_to("(any key or a save closes this)")
+        ));
+    }
     if app.show_final
         && let Some(message) = &app.final_message
     {
@@ -381,6 +425,7 @@ mod tests {
                 rel_path: format!("exercises/01_http/ex{i}.rs"),
                 path: PathBuf::from(format!("/nonexistent/ex{i}.rs")),
                 hint: "a long hint ".repeat(20),
+                timeout: std::time::Duration::from_secs(10),
             })
             .collect();
         let mut app = App::new(exercises, Progress::default());
