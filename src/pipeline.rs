@@ -439,6 +439,7 @@ fn execute_untidy(
     outcome.warnings = built.warnings;
     let Some(executable) = built.executable.filter(|_| !built.has_errors) else {
         outcome.verdict = Verdict::CompileError;
+        outcome.output = errors_first(&outcome.output);
         if outcome.output.trim().is_empty() {
             outcome.output = build.cargo_stderr.clone();
         }
@@ -456,7 +457,12 @@ fn execute_untidy(
         on_event,
     );
     outcome.verdict = ran.verdict;
-    outcome.output.push_str(&ran.output);
+    if outcome.verdict.passed() {
+        outcome.output.push_str(&ran.output);
+    } else {
+        // The failure is what the learner came for; warnings would push it off screen.
+        outcome.output = format!("{}{}", ran.output, outcome.output);
+    }
     if outcome.verdict.passed() && exercise.entry.mode == Mode::Tests {
         let (verdict, summary) =
             mutants::verify(set, exercise, planned.item.variant, options, cancel);
@@ -466,6 +472,41 @@ fn execute_untidy(
     outcome.duration = ran.duration;
     outcome.failed_tests = ran.failed_tests;
     outcome
+}
+
+/// Compiler output with its error diagnostics before its warnings, each diagnostic
+/// whole and in its order otherwise: the error is what stops the learner.
+fn errors_first(diagnostics: &str) -> String {
+    let mut preamble = String::new();
+    let mut errors = Vec::new();
+    let mut others = Vec::new();
+    let mut current: Option<(bool, String)> = None;
+    for line in diagnostics.split_inclusive('\n') {
+        let plain = console::strip_ansi_codes(line);
+        let starts = plain.starts_with("error") || plain.starts_with("warning");
+        if starts {
+            if let Some((is_error, block)) = current.take() {
+                if is_error {
+                    errors.push(block)
+                } else {
+                    others.push(block)
+                }
+            }
+            current = Some((plain.starts_with("error"), String::new()));
+        }
+        match &mut current {
+            Some((_, block)) => block.push_str(line),
+            None => preamble.push_str(line),
+        }
+    }
+    if let Some((is_error, block)) = current {
+        if is_error {
+            errors.push(block)
+        } else {
+            others.push(block)
+        }
+    }
+    preamble + &errors.concat() + &others.concat()
 }
 
 fn not_a_bin_message(set: &ExerciseSet, path: &Path) -> String {
@@ -717,6 +758,20 @@ pub fn all_exercises(set: &ExerciseSet) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_come_before_warnings() {
+        let output = "warning: unused variable: `x`\n --> a.rs:1:1\n\nerror[E0308]: mismatched types\n --> a.rs:2:1\n\nwarning: unused import\n";
+        assert_eq!(
+            errors_first(output),
+            "error[E0308]: mismatched types\n --> a.rs:2:1\n\nwarning: unused variable: `x`\n --> a.rs:1:1\n\nwarning: unused import\n"
+        );
+        let colored = "\x1b[33mwarning\x1b[0m: w\n\x1b[31merror\x1b[0m: e\n";
+        assert_eq!(
+            errors_first(colored),
+            "\x1b[31merror\x1b[0m: e\n\x1b[33mwarning\x1b[0m: w\n"
+        );
+    }
 
     #[test]
     fn the_sink_announces_the_test_count_once() {
