@@ -287,7 +287,7 @@ fn learner_loop_in_a_terminal() {
     send(&mut p, "h");
     p.exp_string("look closer").unwrap();
     send(&mut p, "l");
-    p.exp_string("Exercises 1/2 done").unwrap();
+    p.exp_string("Exercises 1 of 2 done").unwrap();
     send(&mut p, "\x1b");
     p.exp_string("c check all").unwrap();
     send(&mut p, "q");
@@ -462,7 +462,7 @@ fn watch_beside_run_keeps_every_completion_and_notices_it() {
     // Another terminal finishes b1 while watch mode is open.
     set.cmd().args(["run", "b1"]).assert().code(0);
     // One repaint: the header's count, then the note below the output.
-    p.exp_string("2/3").unwrap();
+    p.exp_string("2 of 3 done").unwrap();
     p.exp_string("updated by another backlings").unwrap();
     // Moving on saves watch mode's progress: b1 must survive it.
     send(&mut p, "n");
@@ -542,4 +542,46 @@ fn the_reset_message_stays_after_the_rerun() {
     send(&mut p, "q");
     p.exp_eof().unwrap();
     assert_eq!(set.read("exercises/01_basics/a1.rs"), failing());
+}
+
+/// Watch mode in a pty of `cols`×`rows` (set with stty before the binary starts).
+fn spawn_watch_sized(set: &Fixture, cols: u16, rows: u16) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols {cols} rows {rows} && exec \"$0\" -C \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_backlings"))
+        .arg(set.root());
+    cmd.env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
+    rexpect::session::spawn_command(cmd, Some(180_000)).expect("spawn in a pty")
+}
+
+#[test]
+fn a_60x20_terminal_keeps_header_legend_and_list_footer() {
+    let set = Fixture::new(&[
+        Ex::new("first1", &failing()),
+        Ex::new("second1", &failing()),
+    ]);
+    let mut p = spawn_watch_sized(&set, 60, 20);
+    // rexpect reads bytes as Latin-1: only ASCII is expected.
+    p.exp_string("0 of 2 done").unwrap();
+    p.exp_string("first1 (1/2)").unwrap();
+    p.exp_string("tests failed").unwrap();
+    // The legend wraps between its entries instead of running off the screen.
+    p.exp_string("c check all").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "l");
+    p.exp_string("Exercises 0 of 2 done").unwrap();
+    p.exp_string("pending  first1").unwrap();
+    // Without colour, the selection is marked by a character.
+    send(&mut p, "j");
+    p.exp_string(">  pending  second1").unwrap();
+    p.exp_string("Esc back").unwrap();
+    send(&mut p, "\x1b");
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
 }
