@@ -474,7 +474,7 @@ fn ellipsis_start(text: &str, width: usize) -> String {
 /// Text from info.toml (hints, welcome and final messages) is hard-wrapped for an
 /// 88-column editor: its paragraphs are joined again and wrapped at word boundaries to
 /// the terminal's width. Lines that are indented, list items or code fences keep their
-/// own row.
+/// own row (a list item's indented continuation joins the item).
 pub fn reflow(text: &str, width: usize) -> Vec<String> {
     let mut rows = Vec::new();
     let mut paragraph = String::new();
@@ -491,6 +491,14 @@ pub fn reflow(text: &str, width: usize) -> Vec<String> {
             flush(&mut paragraph, &mut rows);
             in_fence = !in_fence;
             rows.extend(wrap(line, width));
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let in_item = paragraph.starts_with("- ") || paragraph.starts_with("* ");
+        // A list item's hard-wrapped continuation, indented under its text, joins it.
+        if in_item && !in_fence && (1..4).contains(&indent) && !trimmed.is_empty() {
+            paragraph.push(' ');
+            paragraph.push_str(trimmed.trim_end());
             continue;
         }
         let own_row = in_fence
@@ -856,13 +864,7 @@ mod tests {
         let text = "one two\nthree four\n\n- item one\n  more\n    code line\n";
         assert_eq!(
             reflow(text, 40),
-            [
-                "one two three four",
-                "",
-                "- item one",
-                "  more",
-                "    code line"
-            ]
+            ["one two three four", "", "- item one more", "    code line"]
         );
         assert_eq!(reflow("aaa bbb ccc", 7), ["aaa bbb", "ccc"]);
         assert_eq!(wrap_words("日本語 日本語", 8), ["日本語", "日本語"]);
