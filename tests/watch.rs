@@ -569,6 +569,9 @@ fn a_60x20_terminal_keeps_header_legend_and_list_footer() {
     // rexpect reads bytes as Latin-1: only ASCII is expected.
     p.exp_string("0 of 2 done").unwrap();
     p.exp_string("first1 (1/2)").unwrap();
+    // The status line says what runs: the build of the exercise, then its tests.
+    p.exp_string("compiling first1").unwrap();
+    p.exp_string("running 1 test (").unwrap();
     p.exp_string("tests failed").unwrap();
     // The legend wraps between its entries instead of running off the screen.
     p.exp_string("c check all").unwrap();
