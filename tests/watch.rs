@@ -588,3 +588,24 @@ fn a_60x20_terminal_keeps_header_legend_and_list_footer() {
     send(&mut p, "q");
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn check_all_reaching_every_exercise_shows_the_final_message() {
+    let exercises = [Ex::new("a1", PASSING), Ex::new("b1", PASSING)];
+    let set = Fixture::new(&exercises);
+    set.write(
+        "info.toml",
+        &format!(
+            "final_message = \"final-marker: every exercise done\"\n{}",
+            info_toml(&exercises)
+        ),
+    );
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("passed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "c");
+    p.exp_string("check all: all 2 exercises pass").unwrap();
+    p.exp_string("final-marker: every exercise done").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
