@@ -84,6 +84,11 @@ pub enum Input {
         passed: Vec<String>,
         failed: Vec<(String, String)>,
     },
+    /// Check-all `generation` could not run (cargo missing, say).
+    CheckFailed {
+        generation: u64,
+        message: String,
+    },
     /// How many crates a cold build compiles, for the first-start progress display.
     CompileSteps(usize),
     /// A message for the status line (watcher fell back to polling, reset done, ...).
@@ -287,7 +292,11 @@ impl App {
                 }
                 // Dependencies are compiling: a cold build, worth a total. Asked only
                 // now because `cargo metadata` would contend for cargo's package lock.
-                if compiled >= FIRST_BUILD_CRATES && !self.estimate_requested {
+                // Not during check-all: its build compiles every exercise, a crate each.
+                if compiled >= FIRST_BUILD_CRATES
+                    && !self.estimate_requested
+                    && matches!(self.run, RunState::Building { .. })
+                {
                     self.estimate_requested = true;
                     return vec![Effect::EstimateCompileSteps];
                 }
@@ -350,11 +359,15 @@ impl App {
                 self.compile_steps = Some(steps);
                 Vec::new()
             }
+            Input::CheckFailed {
+                generation,
+                message,
+            } if generation == self.generation => {
+                self.run = RunState::Idle;
+                self.set_note(message);
+                Vec::new()
+            }
             Input::Note(note) => {
-                if matches!(self.run, RunState::Checking(_)) {
-                    // The check could not finish: its counter must not stay.
-                    self.run = RunState::Idle;
-                }
                 self.set_note(note);
                 Vec::new()
             }
@@ -893,6 +906,26 @@ mod tests {
         assert!(app.panel.is_some());
         app.handle(Input::Key(Key::Char('h')));
         assert!(app.panel.is_none());
+    }
+
+    #[test]
+    fn check_all_builds_ask_no_estimate_and_a_failed_check_stops_counting() {
+        let mut app = app(3);
+        let effects = app.handle(Input::Key(Key::Char('c')));
+        let [Effect::CheckAll { generation }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        let effects = app.handle(Input::Building {
+            generation,
+            compiled: 10,
+        });
+        assert!(effects.is_empty(), "{effects:?}");
+        app.handle(Input::CheckFailed {
+            generation,
+            message: "check failed: no cargo".into(),
+        });
+        assert_eq!(app.run, RunState::Idle);
+        assert_eq!(app.note.as_deref(), Some("check failed: no cargo"));
     }
 
     #[test]

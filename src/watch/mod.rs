@@ -403,7 +403,10 @@ impl Session {
                     }
                 }
                 Err(CargoError::Cancelled) => return,
-                Err(err) => Input::Note(format!("check failed: {err}")),
+                Err(err) => Input::CheckFailed {
+                    generation,
+                    message: format!("check failed: {err}"),
+                },
             };
             let _ = tx.send(Event::Input(input));
         }));
