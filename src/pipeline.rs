@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::mpsc::{self, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -216,6 +217,8 @@ pub enum Event {
         runs: usize,
         build_time: Duration,
     },
+    /// A test binary announced how many tests it runs (libtest's "running 4 tests").
+    TestsAnnounced(usize),
     Finished(Outcome),
 }
 
@@ -258,7 +261,7 @@ pub fn run_batch(
                     let Some(planned) = planned.get(index) else {
                         return;
                     };
-                    let outcome = execute(set, planned, &build, options, cancel);
+                    let outcome = execute(set, planned, &build, options, cancel, on_event);
                     // A pass that clippy still has to confirm is reported after clippy.
                     if !(outcome.verdict.passed() && planned.exercise.entry.strict_clippy) {
                         on_event(Event::Finished(outcome.clone()));
@@ -382,8 +385,9 @@ fn execute(
     build: &BuildOutput,
     options: &Options,
     cancel: &Cancel,
+    on_event: &(dyn Fn(Event) + Sync),
 ) -> Outcome {
-    let mut outcome = execute_untidy(set, planned, build, options, cancel);
+    let mut outcome = execute_untidy(set, planned, build, options, cancel, on_event);
     let package_dir = planned
         .exercise
         .package_dir(planned.item.variant)
@@ -410,6 +414,7 @@ fn execute_untidy(
     build: &BuildOutput,
     options: &Options,
     cancel: &Cancel,
+    on_event: &(dyn Fn(Event) + Sync),
 ) -> Outcome {
     let exercise = planned.exercise;
     let mut outcome = Outcome {
@@ -434,6 +439,7 @@ fn execute_untidy(
     outcome.warnings = built.warnings;
     let Some(executable) = built.executable.filter(|_| !built.has_errors) else {
         outcome.verdict = Verdict::CompileError;
+        outcome.output = errors_first(&outcome.output);
         if outcome.output.trim().is_empty() {
             outcome.output = build.cargo_stderr.clone();
         }
@@ -442,9 +448,21 @@ fn execute_untidy(
     let package_dir = exercise
         .package_dir(planned.item.variant)
         .unwrap_or(&set.root);
-    let ran = run_binary(&executable, exercise, package_dir, options, cancel);
+    let ran = run_binary(
+        &executable,
+        exercise,
+        package_dir,
+        options,
+        cancel,
+        on_event,
+    );
     outcome.verdict = ran.verdict;
-    outcome.output.push_str(&ran.output);
+    if outcome.verdict.passed() {
+        outcome.output.push_str(&ran.output);
+    } else {
+        // The failure is what the learner came for; warnings would push it off screen.
+        outcome.output = format!("{}{}", ran.output, outcome.output);
+    }
     if outcome.verdict.passed() && exercise.entry.mode == Mode::Tests {
         let (verdict, summary) =
             mutants::verify(set, exercise, planned.item.variant, options, cancel);
@@ -454,6 +472,41 @@ fn execute_untidy(
     outcome.duration = ran.duration;
     outcome.failed_tests = ran.failed_tests;
     outcome
+}
+
+/// Compiler output with its error diagnostics before its warnings, each diagnostic
+/// whole and in its order otherwise: the error is what stops the learner.
+fn errors_first(diagnostics: &str) -> String {
+    let mut preamble = String::new();
+    let mut errors = Vec::new();
+    let mut others = Vec::new();
+    let mut current: Option<(bool, String)> = None;
+    for line in diagnostics.split_inclusive('\n') {
+        let plain = console::strip_ansi_codes(line);
+        let starts = plain.starts_with("error") || plain.starts_with("warning");
+        if starts {
+            if let Some((is_error, block)) = current.take() {
+                if is_error {
+                    errors.push(block)
+                } else {
+                    others.push(block)
+                }
+            }
+            current = Some((plain.starts_with("error"), String::new()));
+        }
+        match &mut current {
+            Some((_, block)) => block.push_str(line),
+            None => preamble.push_str(line),
+        }
+    }
+    if let Some((is_error, block)) = current {
+        if is_error {
+            errors.push(block)
+        } else {
+            others.push(block)
+        }
+    }
+    preamble + &errors.concat() + &others.concat()
 }
 
 fn not_a_bin_message(set: &ExerciseSet, path: &Path) -> String {
@@ -472,12 +525,21 @@ fn not_a_bin_message(set: &ExerciseSet, path: &Path) -> String {
 struct RunSink {
     output: HeadTail,
     tests: TestProgress,
+    /// Where the test count goes once libtest announces it (the sink runs on the
+    /// supervisor's thread, so it cannot call the caller's `on_event` itself).
+    announce: Option<Sender<usize>>,
 }
 
 impl Sink for RunSink {
     fn feed(&mut self, bytes: &[u8]) {
         self.output.push(bytes);
+        let before = self.tests.announced();
         self.tests.push(bytes);
+        if let (None, Some(count), Some(announce)) =
+            (before, self.tests.announced(), &self.announce)
+        {
+            let _ = announce.send(count);
+        }
     }
 }
 
@@ -495,6 +557,7 @@ fn run_binary(
     cwd: &Path,
     options: &Options,
     cancel: &Cancel,
+    on_event: &(dyn Fn(Event) + Sync),
 ) -> Ran {
     let timeout = exercise.entry.timeout;
     let failed_to = |what: String| Ran {
@@ -514,11 +577,26 @@ fn run_binary(
     if exercise.entry.test {
         job = job.args(["--color", if options.color { "always" } else { "never" }]);
     }
+    let (announce, announced) = mpsc::channel();
     let sink = RunSink {
         output: HeadTail::new(options.half_cap),
         tests: TestProgress::default(),
+        announce: Some(announce),
     };
-    let done = match supervisor::run_merged(&job, sink, cancel) {
+    // The forwarder ends when the sink's sender is gone: dropped with the sink on an
+    // error, or taken out of it right after the run.
+    let done = thread::scope(|scope| {
+        scope.spawn(move || {
+            for count in announced {
+                on_event(Event::TestsAnnounced(count));
+            }
+        });
+        supervisor::run_merged(&job, sink, cancel).map(|mut done| {
+            done.stdout.announce = None;
+            done
+        })
+    });
+    let done = match done {
         Ok(done) => done,
         Err(err) => return failed_to(format!("could not start {}: {err}\n", executable.display())),
     };
@@ -680,6 +758,35 @@ pub fn all_exercises(set: &ExerciseSet) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_come_before_warnings() {
+        let output = "warning: unused variable: `x`\n --> a.rs:1:1\n\nerror[E0308]: mismatched types\n --> a.rs:2:1\n\nwarning: unused import\n";
+        assert_eq!(
+            errors_first(output),
+            "error[E0308]: mismatched types\n --> a.rs:2:1\n\nwarning: unused variable: `x`\n --> a.rs:1:1\n\nwarning: unused import\n"
+        );
+        let colored = "\x1b[33mwarning\x1b[0m: w\n\x1b[31merror\x1b[0m: e\n";
+        assert_eq!(
+            errors_first(colored),
+            "\x1b[31merror\x1b[0m: e\n\x1b[33mwarning\x1b[0m: w\n"
+        );
+    }
+
+    #[test]
+    fn the_sink_announces_the_test_count_once() {
+        let (tx, rx) = mpsc::channel();
+        let mut sink = RunSink {
+            output: HeadTail::new(1024),
+            tests: TestProgress::default(),
+            announce: Some(tx),
+        };
+        sink.feed(b"\nrunning 4 te");
+        assert!(rx.try_recv().is_err(), "not a whole line yet");
+        sink.feed(b"sts\ntest a ... ok\nrunning 4 tests\n");
+        drop(sink);
+        assert_eq!(rx.iter().collect::<Vec<_>>(), [4]);
+    }
 
     #[test]
     fn paths_through_the_course_package_are_tidied() {

@@ -287,7 +287,7 @@ fn learner_loop_in_a_terminal() {
     send(&mut p, "h");
     p.exp_string("look closer").unwrap();
     send(&mut p, "l");
-    p.exp_string("Exercises 1/2 done").unwrap();
+    p.exp_string("Exercises 1 of 2 done").unwrap();
     send(&mut p, "\x1b");
     p.exp_string("c check all").unwrap();
     send(&mut p, "q");
@@ -462,7 +462,7 @@ fn watch_beside_run_keeps_every_completion_and_notices_it() {
     // Another terminal finishes b1 while watch mode is open.
     set.cmd().args(["run", "b1"]).assert().code(0);
     // One repaint: the header's count, then the note below the output.
-    p.exp_string("2/3").unwrap();
+    p.exp_string("2 of 3 done").unwrap();
     p.exp_string("updated by another backlings").unwrap();
     // Moving on saves watch mode's progress: b1 must survive it.
     send(&mut p, "n");
@@ -481,6 +481,131 @@ fn a_damaged_state_file_is_explained_on_the_watch_screen() {
     set.write(".backlings/state.toml", "garbage = = =");
     let mut p = spawn_watch_with(&set, &[]);
     p.exp_string("is damaged").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn check_all_counts_up_and_its_panel_stays_after_the_rerun() {
+    let set = Fixture::new(&[
+        Ex::new("a1", &failing()),
+        Ex::new("b1", PASSING).solution(PASSING),
+        Ex::new("c1", PASSING),
+    ]);
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("tests failed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "c");
+    // The counter moves with every verdict, whatever the order they come in.
+    p.exp_string("check all: 0 of 3").unwrap();
+    p.exp_string("check all: 1 of 3").unwrap();
+    p.exp_string("check all: 2 of 3").unwrap();
+    p.exp_string("check all: 2 of 3 pass, 1 fail").unwrap();
+    // The current exercise re-runs after the check; the panel outlives that run: the
+    // idle status line comes before the panel in the same screen.
+    p.exp_string("saves re-run the exercise").unwrap();
+    p.exp_string("check all: 2 of 3 pass, 1 fail").unwrap();
+    p.exp_string("q quit").unwrap();
+    // Passing through `c` reveals the solution, as a single pass would.
+    let state = set.read(".backlings/state.toml");
+    assert!(
+        state.contains("\"b1\"") && state.contains("\"c1\""),
+        "{state}"
+    );
+    // A key closes the panel.
+    send(&mut p, "h");
+    let screen = p.exp_string("Hint:").unwrap();
+    assert!(!screen.contains("check all:"), "{screen}");
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn the_reset_message_stays_after_the_rerun() {
+    let set = Fixture::new(&[Ex::new("a1", &failing())]);
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("tests failed").unwrap();
+    set.write(
+        "exercises/01_basics/a1.rs",
+        &format!("// my attempt\n{}", failing()),
+    );
+    p.exp_string("compiling a1").unwrap();
+    p.exp_string("tests failed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "x");
+    p.exp_string("(y/n)").unwrap();
+    send(&mut p, "y");
+    p.exp_string("your version is kept at").unwrap();
+    // After the re-run of the restored file, the message is still there.
+    p.exp_string("saves re-run the exercise").unwrap();
+    p.exp_string("your version is kept at").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+    assert_eq!(set.read("exercises/01_basics/a1.rs"), failing());
+}
+
+/// Watch mode in a pty of `cols`×`rows` (set with stty before the binary starts).
+fn spawn_watch_sized(set: &Fixture, cols: u16, rows: u16) -> rexpect::session::PtySession {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols {cols} rows {rows} && exec \"$0\" -C \"$1\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_backlings"))
+        .arg(set.root());
+    cmd.env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE");
+    rexpect::session::spawn_command(cmd, Some(180_000)).expect("spawn in a pty")
+}
+
+#[test]
+fn a_60x20_terminal_keeps_header_legend_and_list_footer() {
+    let set = Fixture::new(&[
+        Ex::new("first1", &failing()),
+        Ex::new("second1", &failing()),
+    ]);
+    let mut p = spawn_watch_sized(&set, 60, 20);
+    // rexpect reads bytes as Latin-1: only ASCII is expected.
+    p.exp_string("0 of 2 done").unwrap();
+    p.exp_string("first1 (1/2)").unwrap();
+    // The status line says what runs: the build of the exercise, then its tests.
+    p.exp_string("compiling first1").unwrap();
+    p.exp_string("running 1 test (").unwrap();
+    p.exp_string("tests failed").unwrap();
+    // The legend wraps between its entries instead of running off the screen.
+    p.exp_string("c check all").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "l");
+    p.exp_string("Exercises 0 of 2 done").unwrap();
+    p.exp_string("pending  first1").unwrap();
+    // Without colour, the selection is marked by a character.
+    send(&mut p, "j");
+    p.exp_string(">  pending  second1").unwrap();
+    p.exp_string("Esc back").unwrap();
+    send(&mut p, "\x1b");
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn check_all_reaching_every_exercise_shows_the_final_message() {
+    let exercises = [Ex::new("a1", PASSING), Ex::new("b1", PASSING)];
+    let set = Fixture::new(&exercises);
+    set.write(
+        "info.toml",
+        &format!(
+            "final_message = \"final-marker: every exercise done\"\n{}",
+            info_toml(&exercises)
+        ),
+    );
+    let mut p = spawn_watch_with(&set, &[]);
+    p.exp_string("passed").unwrap();
+    p.exp_string("q quit").unwrap();
+    send(&mut p, "c");
+    p.exp_string("check all: all 2 exercises pass").unwrap();
+    p.exp_string("final-marker: every exercise done").unwrap();
     send(&mut p, "q");
     p.exp_eof().unwrap();
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::cli::ListFormat;
 use crate::commands::Learner;
 use crate::style;
+use crate::watch::ui::Columns;
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -51,35 +52,26 @@ pub fn run(start: &Path, format: ListFormat) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The same columns, in the same order, as watch mode's list; sized to the content.
 fn print_table(listing: &Listing) {
-    let name_width = listing
-        .exercises
-        .iter()
-        .map(|r| r.name.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let chapter_width = listing
-        .exercises
-        .iter()
-        .map(|r| r.chapter.len())
-        .max()
-        .unwrap_or(7)
-        .max(7);
-    println!(
-        "  {:name_width$}  {:chapter_width$}  {:7}  PATH",
-        "NAME", "CHAPTER", "STATE"
+    let columns = Columns::fit(
+        listing
+            .exercises
+            .iter()
+            .map(|r| (r.name, r.chapter, r.path.as_str())),
+        usize::MAX,
     );
+    println!("  {}", columns.row("STATE", "NAME", "CHAPTER", "PATH"));
     for row in &listing.exercises {
-        let marker = if row.current { ">" } else { " " };
+        let marker = if row.current { "▶" } else { " " };
         let state = if row.done {
-            style::success().apply_to(format!("{:7}", "done"))
+            style::success().apply_to("done")
         } else {
-            style::dim().apply_to(format!("{:7}", "pending"))
+            style::dim().apply_to("pending")
         };
         println!(
-            "{marker} {:name_width$}  {:chapter_width$}  {state}  {}",
-            row.name, row.chapter, row.path
+            "{marker} {}",
+            columns.row(&state.to_string(), row.name, row.chapter, &row.path)
         );
     }
     println!("\n{}/{} done", listing.done, listing.total);

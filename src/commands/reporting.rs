@@ -100,7 +100,7 @@ pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Ent
                 Event::Build(cargo::BuildEvent::WaitingForLock) => {
                     progress.note("waiting for the build lock (another cargo is building)")
                 }
-                Event::Build(_) => {}
+                Event::Build(_) | Event::TestsAnnounced(_) => {}
                 Event::Built { runs, build_time } => progress.note(&format!(
                     "built in {:.1}s; running {runs} binaries",
                     build_time.as_secs_f64()

@@ -3,6 +3,7 @@
 //! learner's loop is unit-tested.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub use super::list::{Filter, ListState};
 use crate::pipeline::{Outcome, Verdict};
@@ -32,6 +33,8 @@ pub struct ExerciseInfo {
     pub rel_path: String,
     pub path: PathBuf,
     pub hint: String,
+    /// How long its binary may run, shown beside the elapsed time while it runs.
+    pub timeout: Duration,
 }
 
 /// Something that happened.
@@ -52,6 +55,15 @@ pub enum Input {
     WaitingForLock {
         generation: u64,
     },
+    /// The build of run `generation` is done; its binaries run now.
+    Built {
+        generation: u64,
+    },
+    /// The test binary of run `generation` announced how many tests it runs.
+    TestsAnnounced {
+        generation: u64,
+        tests: usize,
+    },
     Finished {
         generation: u64,
         outcome: Outcome,
@@ -61,10 +73,21 @@ pub enum Input {
         generation: u64,
         message: String,
     },
+    /// One exercise of check-all `generation` has its verdict.
+    CheckProgress {
+        generation: u64,
+        name: String,
+    },
     /// Check-all finished: names that pass, and names that fail with their verdict.
     Checked {
+        generation: u64,
         passed: Vec<String>,
         failed: Vec<(String, String)>,
+    },
+    /// Check-all `generation` could not run (cargo missing, say).
+    CheckFailed {
+        generation: u64,
+        message: String,
     },
     /// How many crates a cold build compiles, for the first-start progress display.
     CompileSteps(usize),
@@ -81,13 +104,20 @@ pub enum Effect {
         generation: u64,
     },
     /// Cancel any run and check every exercise.
-    CheckAll,
+    CheckAll {
+        generation: u64,
+    },
     Reset {
         index: usize,
     },
     SaveProgress,
     RevealSolution {
         index: usize,
+    },
+    /// Reveal the solutions of exercises that check-all found passing, without a note
+    /// each (the check's panel says what passed).
+    RevealSolutions {
+        indices: Vec<usize>,
     },
     /// Ask cargo how many crates a cold build compiles (for the progress display).
     EstimateCompileSteps,
@@ -101,7 +131,35 @@ pub enum RunState {
         compiled: usize,
         waiting_for_lock: bool,
     },
-    Checking,
+    /// The binary runs; `tests` once the test harness announced them.
+    Running {
+        tests: Option<usize>,
+        started: Instant,
+    },
+    Checking(CheckProgress),
+}
+
+/// How far check-all got, for the live counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckProgress {
+    pub total: usize,
+    /// Exercises with a verdict so far.
+    pub finished: usize,
+    /// The exercise that got its verdict last (the build has no "current" one).
+    pub last: Option<String>,
+    /// Crates compiled while the build phase lasts; None once the binaries run.
+    pub compiled: Option<usize>,
+    pub started: Instant,
+}
+
+/// A result that stays on screen until the learner presses a key or saves: check-all's
+/// summary outlasts the re-run of the current exercise that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Panel {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// Whether the title is good news (styled as success) or not.
+    pub good: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +184,15 @@ pub struct App {
     pub last: Option<Outcome>,
     pub show_hint: bool,
     pub view: View,
+    /// The message line. It answers a key or an event and stays until the next key or
+    /// save, so a learner who looked away still reads it.
     pub note: Option<String>,
+    /// The note is about the run in progress ("wait for the run to finish"): the end of
+    /// the run makes it stale.
+    note_until_run_ends: bool,
+    pub panel: Option<Panel>,
+    /// The clock, set by the loop before every input: rendering stays pure.
+    pub now: Instant,
     pub scroll: usize,
     pub width: u16,
     pub height: u16,
@@ -140,6 +206,9 @@ pub struct App {
     pub compile_steps: Option<usize>,
     estimate_requested: bool,
     generation: u64,
+    /// Reset rewrote this file: its save notice is ours, not the learner's, and must not
+    /// wipe the reset's message.
+    own_write: Option<PathBuf>,
 }
 
 impl App {
@@ -158,6 +227,9 @@ impl App {
             show_hint: false,
             view: View::Main,
             note: None,
+            note_until_run_ends: false,
+            panel: None,
+            now: Instant::now(),
             scroll: 0,
             width: 80,
             height: 24,
@@ -168,6 +240,7 @@ impl App {
             compile_steps: None,
             estimate_requested: false,
             generation: 0,
+            own_write: None,
         }
     }
 
@@ -212,14 +285,46 @@ impl App {
                 generation,
                 compiled,
             } if generation == self.generation => {
-                if let RunState::Building { compiled: c, .. } = &mut self.run {
-                    *c = compiled;
+                match &mut self.run {
+                    RunState::Building { compiled: c, .. } => *c = compiled,
+                    RunState::Checking(check) => check.compiled = Some(compiled),
+                    _ => {}
                 }
                 // Dependencies are compiling: a cold build, worth a total. Asked only
                 // now because `cargo metadata` would contend for cargo's package lock.
-                if compiled >= 3 && !self.estimate_requested {
+                // Not during check-all: its build compiles every exercise, a crate each.
+                if compiled >= FIRST_BUILD_CRATES
+                    && !self.estimate_requested
+                    && matches!(self.run, RunState::Building { .. })
+                {
                     self.estimate_requested = true;
                     return vec![Effect::EstimateCompileSteps];
+                }
+                Vec::new()
+            }
+            Input::Built { generation } if generation == self.generation => {
+                match &mut self.run {
+                    RunState::Checking(check) => check.compiled = None,
+                    _ => {
+                        self.run = RunState::Running {
+                            tests: None,
+                            started: self.now,
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Input::TestsAnnounced { generation, tests } if generation == self.generation => {
+                if let RunState::Running { tests: t, .. } = &mut self.run {
+                    *t = Some(tests);
+                }
+                Vec::new()
+            }
+            Input::CheckProgress { generation, name } if generation == self.generation => {
+                if let RunState::Checking(check) = &mut self.run {
+                    check.finished += 1;
+                    check.compiled = None;
+                    check.last = Some(name);
                 }
                 Vec::new()
             }
@@ -242,16 +347,28 @@ impl App {
             } if generation == self.generation => {
                 self.run = RunState::Idle;
                 self.last = None;
-                self.note = Some(message);
+                self.set_note(message);
                 Vec::new()
             }
-            Input::Checked { passed, failed } => self.checked(passed, failed),
+            Input::Checked {
+                generation,
+                passed,
+                failed,
+            } if generation == self.generation => self.checked(passed, failed),
             Input::CompileSteps(steps) => {
                 self.compile_steps = Some(steps);
                 Vec::new()
             }
+            Input::CheckFailed {
+                generation,
+                message,
+            } if generation == self.generation => {
+                self.run = RunState::Idle;
+                self.set_note(message);
+                Vec::new()
+            }
             Input::Note(note) => {
-                self.note = Some(note);
+                self.set_note(note);
                 Vec::new()
             }
             // Progress of a run that was superseded.
@@ -260,16 +377,28 @@ impl App {
     }
 
     fn saved(&mut self, paths: &[PathBuf]) -> Vec<Effect> {
+        let ours = self
+            .own_write
+            .as_ref()
+            .is_some_and(|own| paths.len() == 1 && paths[0] == *own);
+        if ours {
+            self.own_write = None;
+        }
         if paths.iter().any(|p| *p == self.current_exercise().path) {
-            self.note = None;
+            if !ours {
+                self.dismiss();
+            }
             self.scroll = 0;
             return vec![self.run_current()];
         }
         let other = paths
             .iter()
             .find_map(|p| self.exercises.iter().find(|e| e.path == *p));
-        if let Some(other) = other {
-            self.note = Some(format!(
+        if let Some(other) = other
+            && !ours
+        {
+            self.panel = None;
+            self.set_note(format!(
                 "saved {} (not the current exercise; `l` to switch)",
                 other.rel_path
             ));
@@ -281,6 +410,10 @@ impl App {
         self.run = RunState::Idle;
         if outcome.verdict == Verdict::Cancelled {
             return Vec::new();
+        }
+        if self.note_until_run_ends {
+            self.note = None;
+            self.note_until_run_ends = false;
         }
         let mut effects = Vec::new();
         let name = self.current_exercise().name.clone();
@@ -304,6 +437,10 @@ impl App {
     }
 
     fn checked(&mut self, passed: Vec<String>, failed: Vec<(String, String)>) -> Vec<Effect> {
+        let elapsed = match &self.run {
+            RunState::Checking(check) => self.now.saturating_duration_since(check.started),
+            _ => Duration::ZERO,
+        };
         self.run = RunState::Idle;
         for name in &passed {
             self.progress.mark_done(name);
@@ -311,26 +448,69 @@ impl App {
         for (name, _) in &failed {
             self.progress.mark_pending(name);
         }
-        let failing: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).take(6).collect();
-        self.note = Some(if failed.is_empty() {
-            format!("check: all {} exercises pass", passed.len())
+        let total = passed.len() + failed.len();
+        let done = self.done_count();
+        let title = if failed.is_empty() {
+            format!(
+                "check all: all {total} exercises pass ({})",
+                seconds(elapsed)
+            )
         } else {
             format!(
-                "check: {} pass, {} fail: {}{}",
+                "check all: {} of {total} pass, {} fail ({})",
                 passed.len(),
                 failed.len(),
-                failing.join(", "),
-                if failed.len() > failing.len() {
-                    ", ..."
-                } else {
-                    ""
-                }
+                seconds(elapsed)
             )
+        };
+        let mut lines: Vec<String> = failed
+            .iter()
+            .map(|(name, verdict)| format!("✗ {name}: {verdict}"))
+            .collect();
+        lines.push(format!("{done} of {} done", self.exercises.len()));
+        self.panel = Some(Panel {
+            title,
+            lines,
+            good: failed.is_empty(),
         });
-        if self.done_count() == self.exercises.len() {
+        self.scroll = 0;
+        if done == self.exercises.len() {
             self.show_final = true;
         }
-        vec![Effect::SaveProgress, self.run_current()]
+        // Every exercise that passed, however it passed, shows its solution.
+        let indices = passed
+            .iter()
+            .filter_map(|name| self.exercises.iter().position(|e| e.name == *name))
+            .collect();
+        vec![
+            Effect::SaveProgress,
+            Effect::RevealSolutions { indices },
+            self.run_current(),
+        ]
+    }
+
+    /// The note and the panel go: the learner acted (a key, a save).
+    fn dismiss(&mut self) {
+        self.note = None;
+        self.note_until_run_ends = false;
+        self.panel = None;
+    }
+
+    /// A note that stays until the next key or save.
+    pub fn set_note(&mut self, note: impl Into<String>) {
+        self.note = Some(note.into());
+        self.note_until_run_ends = false;
+    }
+
+    /// A note about the run in progress; its end makes the note stale.
+    fn set_run_note(&mut self, note: impl Into<String>) {
+        self.note = Some(note.into());
+        self.note_until_run_ends = true;
+    }
+
+    /// Whether a run or check is in progress (the screen's counters tick).
+    pub fn busy(&self) -> bool {
+        self.run != RunState::Idle
     }
 
     fn key(&mut self, key: Key) -> Vec<Effect> {
@@ -338,6 +518,20 @@ impl App {
             return vec![Effect::Quit];
         }
         self.welcome = None;
+        // Scrolling reads the panel or the note's output: only other keys dismiss them.
+        let scrolls = matches!(
+            key,
+            Key::Up
+                | Key::Down
+                | Key::PageUp
+                | Key::PageDown
+                | Key::Home
+                | Key::End
+                | Key::Char('j' | 'k' | 'g' | 'G')
+        );
+        if !scrolls {
+            self.dismiss();
+        }
         match self.view.clone() {
             View::Main => self.main_key(key),
             View::List(list) => self.list_key(key, list),
@@ -349,7 +543,7 @@ impl App {
                 if key == Key::Char('y') {
                     vec![Effect::Reset { index }]
                 } else {
-                    self.note = Some("reset cancelled".into());
+                    self.set_note("reset cancelled");
                     Vec::new()
                 }
             }
@@ -364,10 +558,7 @@ impl App {
                 self.show_hint = !self.show_hint;
                 Vec::new()
             }
-            Key::Char('r') => {
-                self.note = None;
-                vec![self.run_current()]
-            }
+            Key::Char('r') => vec![self.run_current()],
             Key::Char('l') => {
                 self.view = View::List(ListState {
                     selected: self.current,
@@ -386,9 +577,16 @@ impl App {
             }
             Key::Char('c') => {
                 self.generation += 1;
-                self.run = RunState::Checking;
-                self.note = Some("checking every exercise...".into());
-                vec![Effect::CheckAll]
+                self.run = RunState::Checking(CheckProgress {
+                    total: self.exercises.len(),
+                    finished: 0,
+                    last: None,
+                    compiled: Some(0),
+                    started: self.now,
+                });
+                vec![Effect::CheckAll {
+                    generation: self.generation,
+                }]
             }
             Key::Up | Key::Char('k') => {
                 self.scroll = self.scroll.saturating_sub(1);
@@ -425,10 +623,12 @@ impl App {
     /// `n` only moves on once the current exercise passed with its current content.
     fn next(&mut self) -> Vec<Effect> {
         if !self.current_passed() {
-            self.note = Some(match self.run {
-                RunState::Idle => "the current exercise does not pass yet; fix it first".into(),
-                _ => "wait for the run to finish".into(),
-            });
+            match self.run {
+                RunState::Idle => {
+                    self.set_note("the current exercise does not pass yet; fix it first")
+                }
+                _ => self.set_run_note("wait for the run to finish"),
+            }
             return Vec::new();
         }
         let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
@@ -441,7 +641,7 @@ impl App {
             }
             None => {
                 self.show_final = true;
-                self.note = Some("every exercise is done".into());
+                self.set_note("every exercise is done");
                 Vec::new()
             }
         }
@@ -453,15 +653,19 @@ impl App {
         self.last = None;
         self.show_hint = false;
         self.scroll = 0;
-        self.note = None;
+        self.dismiss();
         vec![Effect::SaveProgress, self.run_current()]
     }
 
     /// After a reset of `index`: it is pending again, and re-runs if it is current.
-    pub fn reset_done(&mut self, index: usize, note: String) -> Vec<Effect> {
+    /// `rewrote` says the file changed, so the watcher will report a save of it.
+    pub fn reset_done(&mut self, index: usize, note: String, rewrote: bool) -> Vec<Effect> {
         let name = self.exercises[index].name.clone();
         self.progress.mark_pending(&name);
-        self.note = Some(note);
+        self.set_note(note);
+        if rewrote {
+            self.own_write = Some(self.exercises[index].path.clone());
+        }
         let mut effects = vec![Effect::SaveProgress];
         if index == self.current {
             self.last = None;
@@ -469,6 +673,15 @@ impl App {
         }
         effects
     }
+}
+
+/// A build that compiles this many crates is the dependencies' first build, not an
+/// ordinary edit's (which compiles the exercise alone).
+pub const FIRST_BUILD_CRATES: usize = 3;
+
+/// "3.1 s": one decimal, enough to see it move, never jittery.
+pub fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
 }
 
 #[cfg(test)]
@@ -489,6 +702,7 @@ mod tests {
                 rel_path: format!("exercises/ex{i}.rs"),
                 path: PathBuf::from(format!("/set/exercises/ex{i}.rs")),
                 hint: format!("hint {i}"),
+                timeout: Duration::from_secs(10),
             })
             .collect();
         App::new(exercises, Progress::default())
@@ -504,6 +718,10 @@ mod tests {
             failed_tests: Vec::new(),
             warnings: 0,
         }
+    }
+
+    fn generation_of(effects: &[Effect]) -> u64 {
+        generation(effects)
     }
 
     fn generation(effects: &[Effect]) -> u64 {
@@ -627,14 +845,156 @@ mod tests {
         let mut app = app(3);
         app.progress.mark_done("ex2");
         app.handle(Input::Key(Key::Char('c')));
-        assert_eq!(app.run, RunState::Checking);
+        assert!(matches!(app.run, RunState::Checking(_)));
         app.handle(Input::Checked {
+            generation: app.generation,
             passed: vec!["ex0".into()],
             failed: vec![("ex2".into(), "tests failed".into())],
         });
         assert!(app.progress.is_done("ex0"));
         assert!(!app.progress.is_done("ex2"));
-        assert!(app.note.as_deref().unwrap().contains("1 fail: ex2"));
+        let panel = app.panel.as_ref().expect("a result panel");
+        assert!(panel.title.contains("1 of 2 pass, 1 fail"), "{panel:?}");
+        assert!(panel.lines.contains(&"✗ ex2: tests failed".to_string()));
+    }
+
+    #[test]
+    fn check_all_counts_up_then_leaves_a_panel_until_a_key() {
+        let mut app = app(3);
+        let started = app.now;
+        let effects = app.handle(Input::Key(Key::Char('c')));
+        let [Effect::CheckAll { generation }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        app.handle(Input::Building {
+            generation,
+            compiled: 2,
+        });
+        app.handle(Input::Built { generation });
+        app.handle(Input::CheckProgress {
+            generation,
+            name: "ex1".into(),
+        });
+        let RunState::Checking(check) = &app.run else {
+            panic!("{:?}", app.run)
+        };
+        assert_eq!((check.finished, check.total), (1, 3));
+        assert_eq!(check.last.as_deref(), Some("ex1"));
+        app.now = started + Duration::from_secs(19);
+        let effects = app.handle(Input::Checked {
+            generation,
+            passed: vec!["ex0".into(), "ex1".into()],
+            failed: vec![("ex2".into(), "tests failed".into())],
+        });
+        assert!(effects.contains(&Effect::RevealSolutions {
+            indices: vec![0, 1]
+        }));
+        let title = app.panel.as_ref().map(|p| p.title.clone());
+        assert_eq!(
+            title.as_deref(),
+            Some("check all: 2 of 3 pass, 1 fail (19.0 s)")
+        );
+        // The re-run of the current exercise that follows does not replace it.
+        let g = generation_of(&effects);
+        app.handle(Input::Finished {
+            generation: g,
+            outcome: outcome(Verdict::Passed),
+        });
+        assert!(app.panel.is_some());
+        // Scrolling reads it; any other key closes it.
+        app.handle(Input::Key(Key::Down));
+        assert!(app.panel.is_some());
+        app.handle(Input::Key(Key::Char('h')));
+        assert!(app.panel.is_none());
+    }
+
+    #[test]
+    fn check_all_builds_ask_no_estimate_and_a_failed_check_stops_counting() {
+        let mut app = app(3);
+        let effects = app.handle(Input::Key(Key::Char('c')));
+        let [Effect::CheckAll { generation }] = effects[..] else {
+            panic!("{effects:?}")
+        };
+        let effects = app.handle(Input::Building {
+            generation,
+            compiled: 10,
+        });
+        assert!(effects.is_empty(), "{effects:?}");
+        app.handle(Input::CheckFailed {
+            generation,
+            message: "check failed: no cargo".into(),
+        });
+        assert_eq!(app.run, RunState::Idle);
+        assert_eq!(app.note.as_deref(), Some("check failed: no cargo"));
+    }
+
+    #[test]
+    fn check_all_reaching_every_exercise_shows_the_final_message() {
+        let mut app = app(2);
+        app.handle(Input::Key(Key::Char('c')));
+        app.handle(Input::Checked {
+            generation: app.generation,
+            passed: vec!["ex0".into(), "ex1".into()],
+            failed: Vec::new(),
+        });
+        assert!(app.show_final);
+        assert!(app.panel.as_ref().is_some_and(|p| p.good));
+    }
+
+    #[test]
+    fn a_saved_file_closes_the_panel_and_the_note() {
+        let mut app = app(2);
+        app.set_note("something");
+        app.panel = Some(Panel {
+            title: "t".into(),
+            lines: Vec::new(),
+            good: true,
+        });
+        app.handle(Input::Saved(vec!["/set/exercises/ex0.rs".into()]));
+        assert!(app.note.is_none() && app.panel.is_none());
+    }
+
+    #[test]
+    fn the_reset_message_outlives_the_save_of_its_own_write() {
+        let mut app = app(2);
+        app.start();
+        app.handle(Input::Key(Key::Char('x')));
+        assert_eq!(
+            app.handle(Input::Key(Key::Char('y'))),
+            [Effect::Reset { index: 0 }]
+        );
+        app.reset_done(0, "ex0 reset".into(), true);
+        let effects = app.handle(Input::Saved(vec!["/set/exercises/ex0.rs".into()]));
+        assert!(matches!(effects[..], [Effect::Run { index: 0, .. }]));
+        assert_eq!(app.note.as_deref(), Some("ex0 reset"));
+        // The learner's next save is theirs.
+        app.handle(Input::Saved(vec!["/set/exercises/ex0.rs".into()]));
+        assert!(app.note.is_none());
+    }
+
+    #[test]
+    fn a_note_about_the_run_goes_when_the_run_ends() {
+        let mut app = app(2);
+        let g = generation(&app.start());
+        app.handle(Input::Key(Key::Char('n')));
+        assert_eq!(app.note.as_deref(), Some("wait for the run to finish"));
+        app.handle(Input::Finished {
+            generation: g,
+            outcome: outcome(Verdict::TestsFailed),
+        });
+        assert!(app.note.is_none(), "stale: {:?}", app.note);
+    }
+
+    #[test]
+    fn a_run_goes_from_building_to_running_with_its_test_count() {
+        let mut app = app(1);
+        let generation = generation(&app.start());
+        app.handle(Input::Built { generation });
+        app.handle(Input::TestsAnnounced {
+            generation,
+            tests: 4,
+        });
+        assert!(matches!(app.run, RunState::Running { tests: Some(4), .. }));
     }
 
     #[test]

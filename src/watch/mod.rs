@@ -42,7 +42,12 @@ pub enum Event {
     Signal(i32),
     /// Another backlings wrote the state file.
     StateChanged,
+    /// Time passed: the elapsed times of a run or check move on screen.
+    Tick,
 }
+
+/// How often a screen with a run in progress is repainted for its elapsed time.
+const TICK: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// How often the state file is checked for writes by another backlings.
 const STATE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
@@ -75,6 +80,7 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
     };
     spawn_signal_listener(tx.clone())?;
     spawn_state_watcher(&session.store, tx.clone());
+    spawn_ticker(tx.clone());
 
     let _terminal = TerminalGuard::enter().context("setting up the terminal")?;
     terminal::spawn_input(tx.clone(), from_term);
@@ -89,7 +95,11 @@ pub fn run(start: &Path, args: &WatchArgs) -> anyhow::Result<ExitCode> {
 
     let mut exit = ExitCode::SUCCESS;
     while let Ok(event) = rx.recv() {
+        session.app.now = std::time::Instant::now();
         let effects = match event {
+            // Nothing moves on an idle screen: no repaint.
+            Event::Tick if !session.app.busy() => continue,
+            Event::Tick => Vec::new(),
             Event::Signal(signal) => {
                 // Everything supervised gets SIGTERM, a grace period, then SIGKILL (at
                 // once on a second signal, see the listener); then the runs' threads end.
@@ -132,12 +142,12 @@ fn restart_polling(
     ) {
         Ok(watcher) => {
             app.watching = watcher.mode.describe();
-            app.note = Some(format!("switched to polling: {reason}"));
+            app.set_note(format!("switched to polling: {reason}"));
             Some(watcher)
         }
         Err(err) => {
             app.watching = "manual mode: press r to run".into();
-            app.note = Some(format!("file watching failed ({err}); press r to re-run"));
+            app.set_note(format!("file watching failed ({err}); press r to re-run"));
             None
         }
     }
@@ -198,6 +208,14 @@ fn spawn_state_watcher(store: &StateStore, tx: Sender<Event>) {
     });
 }
 
+fn spawn_ticker(tx: Sender<Event>) {
+    thread::spawn(move || {
+        while tx.send(Event::Tick).is_ok() {
+            thread::sleep(TICK);
+        }
+    });
+}
+
 /// The loop's mutable world: the app, the set, the store, the run in progress.
 struct Session {
     app: App,
@@ -225,6 +243,7 @@ impl Session {
                 rel_path: e.rel_path(),
                 path: e.path.clone(),
                 hint: e.entry.hint.clone(),
+                timeout: e.entry.timeout,
             })
             .collect();
         let saved = learner.progress.clone();
@@ -235,7 +254,7 @@ impl Session {
         // Printed before the screen was taken over, they would be gone: keep them in
         // view until the next note.
         if !learner.load_report.notes.is_empty() {
-            app.note = Some(learner.load_report.notes.join("\n"));
+            app.set_note(learner.load_report.notes.join("\n"));
         }
         app.final_message = learner.set.final_message.clone();
         Self {
@@ -265,9 +284,10 @@ impl Session {
                 match effect {
                     Effect::Quit => return true,
                     Effect::Run { index, generation } => self.start_run(index, generation),
-                    Effect::CheckAll => self.start_check(),
+                    Effect::CheckAll { generation } => self.start_check(generation),
                     Effect::SaveProgress => self.save(),
                     Effect::RevealSolution { index } => self.reveal(index),
+                    Effect::RevealSolutions { indices } => self.reveal_quietly(&indices),
                     Effect::Reset { index } => queue.extend(self.reset(index)),
                     Effect::EstimateCompileSteps => spawn_compile_steps(&self.set, self.tx.clone()),
                 }
@@ -316,7 +336,11 @@ impl Session {
                     pipeline::Event::Build(BuildEvent::WaitingForLock) => {
                         Input::WaitingForLock { generation }
                     }
-                    _ => return,
+                    pipeline::Event::Built { .. } => Input::Built { generation },
+                    pipeline::Event::TestsAnnounced(tests) => {
+                        Input::TestsAnnounced { generation, tests }
+                    }
+                    pipeline::Event::Finished(_) => return,
                 };
                 let _ = progress_tx.send(Event::Input(input));
             };
@@ -337,7 +361,7 @@ impl Session {
         }));
     }
 
-    fn start_check(&mut self) {
+    fn start_check(&mut self, generation: u64) {
         let cancel = self.begin_job();
         let set = Arc::clone(&self.set);
         let tx = self.tx.clone();
@@ -347,11 +371,30 @@ impl Session {
         };
         self.threads.push(thread::spawn(move || {
             let items = pipeline::all_exercises(&set);
-            let input = match pipeline::run_batch(&set, &items, &options, &cancel, &|_| {}) {
+            let compiled = AtomicUsize::new(0);
+            let progress_tx = tx.clone();
+            // Check-all takes a while: every step moves its counter.
+            let on_event = move |event: pipeline::Event| {
+                let input = match event {
+                    pipeline::Event::Build(BuildEvent::Compiled(_)) => Input::Building {
+                        generation,
+                        compiled: compiled.fetch_add(1, Ordering::SeqCst) + 1,
+                    },
+                    pipeline::Event::Built { .. } => Input::Built { generation },
+                    pipeline::Event::Finished(outcome) => Input::CheckProgress {
+                        generation,
+                        name: outcome.name,
+                    },
+                    _ => return,
+                };
+                let _ = progress_tx.send(Event::Input(input));
+            };
+            let input = match pipeline::run_batch(&set, &items, &options, &cancel, &on_event) {
                 Ok(outcomes) => {
                     let (passed, failed): (Vec<_>, Vec<_>) =
                         outcomes.into_iter().partition(|o| o.verdict.passed());
                     Input::Checked {
+                        generation,
                         passed: passed.into_iter().map(|o| o.name).collect(),
                         failed: failed
                             .into_iter()
@@ -360,7 +403,10 @@ impl Session {
                     }
                 }
                 Err(CargoError::Cancelled) => return,
-                Err(err) => Input::Note(format!("check failed: {err}")),
+                Err(err) => Input::CheckFailed {
+                    generation,
+                    message: format!("check failed: {err}"),
+                },
             };
             let _ = tx.send(Event::Input(input));
         }));
@@ -376,7 +422,7 @@ impl Session {
         match self.store.apply(self.set.names(), &changes) {
             Ok(merged) => self.take_progress(merged),
             Err(err) => {
-                self.app.note = Some(format!(
+                self.app.set_note(format!(
                     "could not save progress to {}: {err}",
                     self.store.path().display()
                 ));
@@ -388,7 +434,7 @@ impl Session {
     fn reload_progress(&mut self) {
         let (fresh, _) = self.store.load(self.set.names());
         if fresh.done != self.saved.done {
-            self.app.note = Some("progress updated by another backlings".into());
+            self.app.set_note("progress updated by another backlings");
         }
         self.take_progress(fresh);
     }
@@ -403,13 +449,27 @@ impl Session {
         let exercise = &self.set.exercises[index];
         match course::reveal_solution(&self.set, exercise) {
             Ok(Some((shown, path))) => {
-                self.app.note = Some(format!(
+                self.app.set_note(format!(
                     "solved! compare with the reference solution: {}",
                     style::file_link(&shown, &path)
                 ));
             }
             Ok(None) => {}
-            Err(err) => self.app.note = Some(format!("could not write the solution: {err:#}")),
+            Err(err) => self
+                .app
+                .set_note(format!("could not write the solution: {err:#}")),
+        }
+    }
+
+    /// Check-all's passes: their solutions appear, as after a single pass; only a failure
+    /// to write one is worth a note.
+    fn reveal_quietly(&mut self, indices: &[usize]) {
+        for &index in indices {
+            if let Err(err) = course::reveal_solution(&self.set, &self.set.exercises[index]) {
+                self.app
+                    .set_note(format!("could not write a solution: {err:#}"));
+                return;
+            }
         }
     }
 
@@ -417,6 +477,7 @@ impl Session {
         let exercise = &self.set.exercises[index];
         match commands::reset::reset(&self.set, exercise) {
             Ok(outcome) => {
+                let rewrote = outcome.backup.is_some();
                 let note = match outcome.backup {
                     Some(backup) => format!(
                         "{} reset; your version is kept at {}",
@@ -425,10 +486,10 @@ impl Session {
                     ),
                     None => format!("{} was already as shipped", exercise.rel_path()),
                 };
-                self.app.reset_done(index, note)
+                self.app.reset_done(index, note, rewrote)
             }
             Err(err) => {
-                self.app.note = Some(format!("reset failed: {err:#}"));
+                self.app.set_note(format!("reset failed: {err:#}"));
                 Vec::new()
             }
         }
