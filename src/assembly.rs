@@ -56,6 +56,17 @@ pub fn cache_root() -> PathBuf {
     std::env::temp_dir().join("backlings-cache")
 }
 
+/// How an assembly's files change between builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edits {
+    /// Files are edited and rebuilt (a learner's tests against mutants): incremental
+    /// compilation pays.
+    InPlace,
+    /// Each file is built once per content (wrong fixes, gradings): incremental caches
+    /// would only be written, never read.
+    Once,
+}
+
 /// Writes `pieces` as the bins of a workspace made from `package` in `work`, building
 /// into `target`, and loads it.
 pub fn assemble(
@@ -63,12 +74,14 @@ pub fn assemble(
     target: &Path,
     package: &PackageTemplate,
     pieces: &[Piece],
+    edits: Edits,
 ) -> anyhow::Result<Assembled> {
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let lock = lock_dir(work)?;
     let config = format!(
-        "# Written by backlings: builds of this assembly share one target directory.\n[build]\ntarget-dir = {}\n",
-        toml::Value::String(target.display().to_string())
+        "# Written by backlings: builds of this assembly share one target directory.\n[build]\ntarget-dir = {}\nincremental = {}\n",
+        toml::Value::String(target.display().to_string()),
+        edits == Edits::InPlace
     );
     write_if_changed(&work.join(".cargo/config.toml"), config.as_bytes())?;
     let bins: Vec<BinSpec> = pieces

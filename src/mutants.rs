@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::assembly::{self, Piece};
+use crate::assembly::{self, Edits, Piece};
 use crate::exercise::{Exercise, ExerciseSet};
 use crate::parts;
 use crate::pipeline::{self, Options, Variant, Verdict};
@@ -193,7 +193,7 @@ fn run_mutants(
                 Variant::Solution => "solution",
             }
         ));
-    let assembled = assembly::assemble(&work, &set.target_dir, &package, pieces)
+    let assembled = assembly::assemble(&work, &set.target_dir, &package, pieces, Edits::InPlace)
         .map_err(|e| format!("{e:#}"))?;
     let items = pipeline::all_exercises(&assembled.set);
     pipeline::run_batch(&assembled.set, &items, options, cancel, &|_| {}).map_err(|e| e.to_string())

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::assembly::{self, Assembled, Piece};
+use crate::assembly::{self, Assembled, Edits, Piece};
 use crate::exercise::ExerciseSet;
 use crate::parts;
 use crate::reference::PackageTemplate;
@@ -124,7 +124,7 @@ pub fn assemble(set: &ExerciseSet, pieces: &[Piece]) -> anyhow::Result<Option<As
     }
     let package = PackageTemplate::from_dir(&set.root)?;
     let work = set.target_dir.join("backlings").join("wrong-fixes");
-    assembly::assemble(&work, &set.target_dir, &package, pieces).map(Some)
+    assembly::assemble(&work, &set.target_dir, &package, pieces, Edits::Once).map(Some)
 }
 
 fn bin_safe(variant: &str) -> String {

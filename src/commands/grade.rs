@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::reporting::{self, Group, ReportArgs};
-use crate::assembly;
+use crate::assembly::{self, Edits};
 use crate::course::BUNDLED_MARKER;
 use crate::exercise;
 use crate::grading;
@@ -63,7 +63,13 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
         plan.retain(|name| args.names.iter().any(|n| n == name));
     }
     let (work, target) = assembly::grading_dirs(&reference.package);
-    let assembled = assembly::assemble(&work, &target, &reference.package, &plan.pieces)?;
+    let assembled = assembly::assemble(
+        &work,
+        &target,
+        &reference.package,
+        &plan.pieces,
+        Edits::Once,
+    )?;
     let set = &assembled.set;
     let judge = |outcome: &pipeline::Outcome| {
         let notes = plan.notes.get(&outcome.name).map_or(&[][..], Vec::as_slice);

@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 
 use super::grade::{GradeArgs, recorded_course_version, reference_dir};
 use super::reporting::{self, Format, Progress};
-use crate::assembly;
+use crate::assembly::{self, Edits};
 use crate::cargo::CargoError;
 use crate::class::{self, Candidate, ClassReport, StudentPlan, StudentResult};
 use crate::cli::EXIT_FAILED;
@@ -88,7 +88,7 @@ pub fn grade_class(dir: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
 
     let pieces = class::distinct_pieces(&plans);
     let (work, target) = assembly::grading_dirs(&reference.package);
-    let assembled = assembly::assemble(&work, &target, &reference.package, &pieces)?;
+    let assembled = assembly::assemble(&work, &target, &reference.package, &pieces, Edits::Once)?;
     let entries: BTreeMap<&str, &ExerciseEntry> = reference
         .manifest
         .exercises
