@@ -11,10 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands;
 use crate::style;
 
-/// Exit status for "the run worked, and what it checked failed".
-pub const EXIT_FAILED: u8 = 1;
-/// Exit status for bad input, bad usage, or an environment problem.
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub use crate::exit::{BAD_INPUT as EXIT_BAD_INPUT, FAILED as EXIT_FAILED};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -20,7 +20,7 @@
 //! - [`report`] renders check/grade results as text, JSON, JUnit, Markdown or GitHub
 //!   Classroom's runner result; [`ci`] writes CI workflows that grade a repository.
 //! - [`watch`] is the learner's interactive loop.
-//! - [`cli`] and [`commands`] are the edge: arguments, printing, exit codes;
+//! - [`cli`] and [`commands`] are the edge: arguments, printing, and the [`exit`] statuses;
 //!   [`signals`] stops everything cleanly on SIGINT, SIGTERM and SIGHUP.
 
 pub mod assembly;
@@ -33,6 +33,7 @@ pub mod commands;
 pub mod compile_cache;
 pub mod course;
 pub mod exercise;
+pub mod exit;
 pub mod fsutil;
 pub mod grading;
 pub mod manifest;

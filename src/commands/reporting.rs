@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::EXIT_FAILED;
 use crate::exercise::ExerciseSet;
+use crate::exit::FAILED as EXIT_FAILED;
 use crate::pipeline::{self, Event, Item, Options};
 use crate::report::{self, Entry, Report};
 use crate::supervisor::Cancel;

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::EXIT_FAILED;
 use crate::commands::Learner;
 use crate::course;
+use crate::exit::FAILED as EXIT_FAILED;
 use crate::pipeline::{self, Event, Options, Outcome, Variant};
 use crate::style;
 use crate::supervisor::Cancel;

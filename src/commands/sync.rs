@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::EXIT_FAILED;
 use crate::exercise;
+use crate::exit::FAILED as EXIT_FAILED;
 use crate::{fsutil, style, sync};
 
 pub fn run(start: &Path, check_only: bool) -> anyhow::Result<ExitCode> {
