@@ -211,16 +211,40 @@ fn is_orphan(process: &ProcStat, me: i32, my_group: i32, live: &[i32]) -> bool {
 
 #[cfg(target_os = "linux")]
 fn procfs_scan() -> Vec<ProcStat> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+    // Our children, from each of our threads' `children` list: a look at a handful of
+    // processes, where a scan of /proc reads every process on the machine after every run.
+    let pids: Vec<u32> = match own_children() {
+        Some(children) => children,
+        None => std::fs::read_dir("/proc")
+            .map(|entries| {
+                entries
+                    .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
-    entries
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name();
-            let pid: u32 = name.to_str()?.parse().ok()?;
-            parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
-        })
+    pids.into_iter()
+        .filter_map(|pid| parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?))
         .collect()
+}
+
+/// The children of every thread of this process (`/proc/self/task/*/children`), or `None`
+/// where the kernel does not offer those lists.
+#[cfg(target_os = "linux")]
+fn own_children() -> Option<Vec<u32>> {
+    let mut children = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        match std::fs::read_to_string(task.path().join("children")) {
+            Ok(list) => children.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            ),
+            // A thread that ended meanwhile; its children went to another of ours.
+            Err(_) if !task.path().exists() => {}
+            Err(_) => return None,
+        }
+    }
+    Some(children)
 }
 
 /// Whether any process (a zombie included) is still in group `pgid`.
