@@ -189,7 +189,7 @@ fn grade_reports_what_passes_without_touching_progress() {
     set.cmd()
         .arg("list")
         .assert()
-        .stdout(predicate::str::contains("0/2 done"));
+        .stdout(predicate::str::contains("0 of 2 done"));
     set.cmd()
         .args(["grade", "--update-progress", "--against"])
         .arg(original.root())
@@ -198,7 +198,7 @@ fn grade_reports_what_passes_without_touching_progress() {
     set.cmd()
         .arg("list")
         .assert()
-        .stdout(predicate::str::contains("1/2 done"));
+        .stdout(predicate::str::contains("1 of 2 done"));
 }
 
 #[test]

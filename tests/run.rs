@@ -232,7 +232,7 @@ fn list_shows_state_as_table_and_json() {
         .arg("list")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("1/2 done"));
+        .stdout(predicate::str::contains("1 of 2 done"));
     let output = set
         .cmd()
         .args(["list", "--format", "json"])
@@ -321,5 +321,5 @@ fn five_parallel_runs_keep_five_completions() {
     set.cmd()
         .arg("list")
         .assert()
-        .stdout(predicate::str::contains("5/5 done"));
+        .stdout(predicate::str::contains("5 of 5 done"));
 }

@@ -150,7 +150,7 @@ fn damaged_state_is_moved_aside_and_rebuilt() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("damaged"))
-        .stdout(predicate::str::contains("0/2 done"));
+        .stdout(predicate::str::contains("0 of 2 done"));
     let kept: Vec<_> = std::fs::read_dir(set.path(".backlings"))
         .unwrap()
         .filter_map(|e| e.ok())
@@ -162,7 +162,7 @@ fn damaged_state_is_moved_aside_and_rebuilt() {
     set.cmd()
         .arg("list")
         .assert()
-        .stdout(predicate::str::contains("1/2 done"));
+        .stdout(predicate::str::contains("1 of 2 done"));
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn names_no_longer_listed_are_dropped_with_a_note() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("`gone2` is no longer in the set"))
-        .stdout(predicate::str::contains("1/1 done"));
+        .stdout(predicate::str::contains("1 of 1 done"));
 }
 
 #[test]

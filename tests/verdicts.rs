@@ -52,7 +52,7 @@ fn a_test_binary_that_exits_early_does_not_pass() {
     set.cmd()
         .arg("list")
         .assert()
-        .stdout(predicate::str::contains("0/1 done"));
+        .stdout(predicate::str::contains("0 of 1 done"));
 }
 
 #[test]

@@ -74,5 +74,5 @@ fn print_table(listing: &Listing) {
             columns.row(&state.to_string(), row.name, row.chapter, &row.path)
         );
     }
-    println!("\n{}/{} done", listing.done, listing.total);
+    println!("\n{} of {} done", listing.done, listing.total);
 }
