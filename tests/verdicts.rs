@@ -228,3 +228,18 @@ fn a_new_set_ships_a_wrong_fix_that_check_rejects() {
         .collect();
     assert_eq!(kinds, ["exercise", "solution", "wrong_fix"]);
 }
+
+#[test]
+fn a_rustlings_set_without_markers_keeps_its_own_rules() {
+    // rustlings lets the learner edit tests (some lessons are about writing them): a set
+    // with no marker anywhere is not asked for one, nor for identical solution tests.
+    let exercise = PASSING.replace("assert_eq!(answer(), 42);", "// TODO: assert the answer");
+    let set = Fixture::new(&[Ex::new("tests1", &exercise).solution(PASSING)]);
+    let problems = check_problems(&set, &[]);
+    assert!(
+        problems
+            .iter()
+            .all(|(_, status, _)| status != "no_marker" && status != "solution_tests_differ"),
+        "{problems:?}"
+    );
+}

@@ -122,17 +122,28 @@ fn with_warnings(mut entry: Entry, outcome: &pipeline::Outcome, allow: bool) -> 
 /// module), no test at all, or a solution whose fixed part differs from the exercise's;
 /// for tests-mode exercises, no mutants.
 fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
+    let texts: Vec<Option<String>> = set
+        .exercises
+        .iter()
+        .map(|e| std::fs::read_to_string(&e.path).ok())
+        .collect();
+    // rustlings' own sets have no marker: there the learner may edit the tests too
+    // (some lessons are about writing them), so neither a missing marker nor tests that
+    // differ in the solution is a problem. A set that uses the marker promises it.
+    let has_marker =
+        |text: &str| parts::split(text).is_some_and(|p| p.boundary != parts::Boundary::CfgTest);
+    let set_uses_markers = texts.iter().flatten().any(|t| has_marker(t));
     let mut problems = Vec::new();
-    for exercise in &set.exercises {
+    for (exercise, text) in set.exercises.iter().zip(&texts) {
         let path = exercise.rel_path();
-        let Ok(text) = std::fs::read_to_string(&exercise.path) else {
+        let Some(text) = text else {
             continue;
         };
         let tests_mode = exercise.entry.mode == Mode::Tests;
-        let split = parts::split(&text)
+        let split = parts::split(text)
             .filter(|p| (p.boundary == parts::Boundary::LearnerTests) == tests_mode);
         let Some(parts) = split else {
-            if exercise.entry.test || tests_mode {
+            if (exercise.entry.test && set_uses_markers) || tests_mode {
                 let marker = if tests_mode {
                     parts::TESTS_MARKER
                 } else {
@@ -171,7 +182,10 @@ fn tests_problems(set: &ExerciseSet) -> Vec<Entry> {
             ));
         }
         let solution_path = exercise.entry.solution_path();
-        if let Ok(solution) = std::fs::read_to_string(&exercise.solution) {
+        let solution = std::fs::read_to_string(&exercise.solution)
+            .ok()
+            .filter(|_| parts.boundary != parts::Boundary::CfgTest);
+        if let Some(solution) = solution {
             let solution = parts::split(&solution);
             let same = solution.is_some_and(|s| parts::same_tests(s.fixed(), parts.fixed()));
             if !same {
