@@ -42,6 +42,13 @@ pub fn grading_dirs(package: &PackageTemplate) -> (PathBuf, PathBuf) {
     (dir.join("work"), dir.join("target"))
 }
 
+/// `text` made fit for a Cargo bin name (a wrong fix's or a mutant's file stem).
+pub fn bin_suffix(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 /// backlings' cache: `BACKLINGS_CACHE_DIR`, else the user's cache directory.
 pub fn cache_root() -> PathBuf {
     if let Some(dir) = std::env::var_os("BACKLINGS_CACHE_DIR") {
@@ -275,6 +282,11 @@ mod tests {
         assert_eq!(entries[1].timeout, Duration::from_secs(7));
         assert_eq!(entries[1].points, 1);
         assert!(entries[1].test);
+    }
+
+    #[test]
+    fn file_stems_become_bin_names() {
+        assert_eq!(bin_suffix("slice-eq.v2"), "slice_eq_v2");
     }
 
     #[test]

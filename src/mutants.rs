@@ -111,17 +111,20 @@ pub fn verify(
         .iter()
         .map(|mutant| {
             let mut entry = exercise.entry.clone();
-            entry.name = format!("{}__mutant_{}", exercise.name(), bin_safe(&mutant.variant));
+            entry.name = format!(
+                "{}__mutant_{}",
+                exercise.name(),
+                assembly::bin_suffix(&mutant.variant)
+            );
             // A mutant is only run: its own verdict is the learner's tests' verdict on it.
             entry.mode = crate::manifest::Mode::Fix;
-            let mut code = mutant.code.clone();
-            if !code.is_empty() && !code.ends_with('\n') {
-                code.push('\n');
-            }
-            code.push_str(file.tests);
+            let mutated = parts::Parts {
+                learner: &mutant.code,
+                ..file
+            };
             Piece {
                 entry,
-                text: code,
+                text: mutated.with_editable(file.editable()),
                 mutants: Vec::new(),
             }
         })
@@ -197,13 +200,6 @@ fn run_mutants(
         .map_err(|e| format!("{e:#}"))?;
     let items = pipeline::all_exercises(&assembled.set);
     pipeline::run_batch(&assembled.set, &items, options, cancel, &|_| {}).map_err(|e| e.to_string())
-}
-
-fn bin_safe(variant: &str) -> String {
-    variant
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 #[cfg(test)]

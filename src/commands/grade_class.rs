@@ -17,7 +17,6 @@ use crate::cargo::CargoError;
 use crate::class::{self, Candidate, ClassReport, StudentPlan, StudentResult};
 use crate::exercise::ExerciseSet;
 use crate::exit::FAILED as EXIT_FAILED;
-use crate::fsutil;
 use crate::manifest::ExerciseEntry;
 use crate::pipeline::{self, Item, Options, Variant};
 use crate::reference::{self, Reference};
@@ -218,20 +217,7 @@ fn render(roster: &ClassReport, format: Format) -> anyhow::Result<String> {
 }
 
 fn finish(roster: &ClassReport, args: &GradeArgs) -> anyhow::Result<ExitCode> {
-    for extra in &args.report.reports {
-        fsutil::write_atomic(&extra.path, render(roster, extra.format)?.as_bytes())
-            .with_context(|| format!("writing the roster to {}", extra.path.display()))?;
-    }
-    reporting::append_to_job_summary(&roster.to_markdown())?;
-    let rendered = render(roster, args.report.format)?;
-    match &args.report.output {
-        Some(path) => {
-            fsutil::write_atomic(path, rendered.as_bytes())
-                .with_context(|| format!("writing the roster to {}", path.display()))?;
-            eprintln!("Roster written to {}", path.display());
-        }
-        None => print!("{rendered}"),
-    }
+    reporting::publish(&args.report, &|format| render(roster, format), None)?;
     // Low scores are the class's business; a student who could not be graded is ours.
     Ok(if roster.students.iter().all(|s| s.error.is_none()) {
         ExitCode::SUCCESS

@@ -192,13 +192,8 @@ fn render(report: &Report, format: Format) -> anyhow::Result<String> {
     })
 }
 
-/// Appends the Markdown report to GitHub Actions' job summary when running there.
-fn append_job_summary(report: &Report) -> anyhow::Result<()> {
-    append_to_job_summary(&report::to_markdown(report))
-}
-
-/// Appends `markdown` to GitHub Actions' job summary when running there.
-pub fn append_to_job_summary(markdown: &str) -> anyhow::Result<()> {
+/// Appends the Markdown rendering to GitHub Actions' job summary when running there.
+fn append_to_job_summary(markdown: impl FnOnce() -> anyhow::Result<String>) -> anyhow::Result<()> {
     let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -212,28 +207,46 @@ pub fn append_to_job_summary(markdown: &str) -> anyhow::Result<()> {
                 PathBuf::from(&path).display()
             )
         })?;
-    std::io::Write::write_all(&mut file, markdown.as_bytes()).context("writing the job summary")
+    std::io::Write::write_all(&mut file, markdown()?.as_bytes()).context("writing the job summary")
 }
 
-/// Writes the report where asked and turns it into the exit code.
-pub fn finish(report: &Report, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+/// Writes one result in every rendering asked for: each `--report FORMAT=FILE`, the job
+/// summary on GitHub, then the main format to `--output` or stdout. With `--output` in a
+/// machine format, `terminal_summary` (if any) still goes to stderr for people.
+pub fn publish(
+    args: &ReportArgs,
+    render: &dyn Fn(Format) -> anyhow::Result<String>,
+    terminal_summary: Option<&str>,
+) -> anyhow::Result<()> {
     for extra in &args.reports {
-        fsutil::write_atomic(&extra.path, render(report, extra.format)?.as_bytes())
+        fsutil::write_atomic(&extra.path, render(extra.format)?.as_bytes())
             .with_context(|| format!("writing the report to {}", extra.path.display()))?;
     }
-    append_job_summary(report)?;
-    let rendered = render(report, args.format)?;
+    append_to_job_summary(|| render(Format::Markdown))?;
+    let rendered = render(args.format)?;
     match &args.output {
         Some(path) => {
             fsutil::write_atomic(path, rendered.as_bytes())
                 .with_context(|| format!("writing the report to {}", path.display()))?;
-            if args.format != Format::Human {
-                eprint!("{}", report::to_human_summary(report));
+            if args.format != Format::Human
+                && let Some(summary) = terminal_summary
+            {
+                eprint!("{summary}");
             }
             eprintln!("Report written to {}", path.display());
         }
         None => print!("{rendered}"),
     }
+    Ok(())
+}
+
+/// Writes the report where asked and turns it into the exit code.
+pub fn finish(report: &Report, args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    publish(
+        args,
+        &|format| render(report, format),
+        Some(&report::to_human_summary(report)),
+    )?;
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
