@@ -215,6 +215,10 @@ fn manifest_text(pieces: &[Piece]) -> String {
             entry.points,
             entry.mode.as_str()
         ));
+        if !entry.services.is_empty() {
+            let names: Vec<String> = entry.services.iter().map(|s| quoted(s.name())).collect();
+            text.push_str(&format!("services = [{}]\n", names.join(", ")));
+        }
     }
     text
 }

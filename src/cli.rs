@@ -88,6 +88,9 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Grade a learner's workspace against the reference set's tests, with points.
     Grade(commands::grade::GradeArgs),
+    /// Say what this machine provides: the Rust toolchain, and the services (PostgreSQL)
+    /// the set's exercises need, started and timed for real.
+    Doctor,
     /// Write a CI workflow that grades this repository on every push.
     #[command(subcommand)]
     Ci(commands::ci::CiCommand),
@@ -150,6 +153,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => commands::check::check(&start, &args),
         Some(Command::Grade(args)) => commands::grade::grade(&start, &args),
         Some(Command::Ci(command)) => commands::ci::run(&start, &command),
+        Some(Command::Doctor) => commands::doctor::run(&start),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "backlings", &mut std::io::stdout());

@@ -16,6 +16,8 @@
 //!   [`assembly`] writes a workspace of backlings' own to build spliced files in;
 //!   [`grading`] plans a grade (pure), [`class`] a whole class, and [`wrong_fixes`] the
 //!   known wrong fixes that `check` proves the tests reject.
+//! - [`services`] provides the servers exercises declare (`services = ["postgres"]`): a
+//!   throwaway PostgreSQL cluster on a Unix socket, a fresh database per run.
 //! - [`state`] keeps the learner's progress; [`originals`] the pristine exercises.
 //! - [`report`] renders check/grade results as text, JSON, JUnit, Markdown or GitHub
 //!   Classroom's runner result; [`ci`] writes CI workflows that grade a repository.
@@ -43,6 +45,7 @@ pub mod parts;
 pub mod pipeline;
 pub mod reference;
 pub mod report;
+pub mod services;
 pub mod signals;
 pub mod state;
 pub mod style;

@@ -4,6 +4,7 @@
 //! Parsing is pure: text in, a validated [`Manifest`] (with warnings) or every problem
 //! found out. Each problem carries the line, column and key it is about.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
@@ -45,6 +46,28 @@ impl Mode {
     }
 }
 
+/// A server an exercise's tests need, which the runner provides (see `services`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    /// A PostgreSQL server; each run gets a fresh database through `DATABASE_URL`.
+    Postgres,
+}
+
+impl Service {
+    pub const ALL: [Service; 1] = [Service::Postgres];
+
+    /// The name used in `info.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Postgres => "postgres",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// One `[[exercises]]` table, validated and with defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExerciseEntry {
@@ -62,6 +85,8 @@ pub struct ExerciseEntry {
     pub points: u32,
     /// What the learner writes: the fix, or the tests.
     pub mode: Mode,
+    /// Servers the tests need (the entry's `services` and its chapter's), sorted.
+    pub services: Vec<Service>,
     /// 1-based line of the entry's `name`, for messages that point back at the manifest.
     pub line: usize,
 }
@@ -80,6 +105,7 @@ impl ExerciseEntry {
             timeout: DEFAULT_TIMEOUT,
             points: 1,
             mode: Mode::Fix,
+            services: Vec::new(),
             line: 1,
         }
     }
@@ -142,8 +168,16 @@ struct RawManifest {
     welcome_message: Option<String>,
     final_message: Option<String>,
     default_points: Option<Spanned<i64>>,
+    /// Settings shared by every exercise of a chapter folder (`[chapters.<dir>]`).
+    #[serde(default)]
+    chapters: BTreeMap<String, Spanned<RawChapter>>,
     #[serde(default)]
     exercises: Vec<Spanned<RawExercise>>,
+}
+
+#[derive(Deserialize)]
+struct RawChapter {
+    services: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +191,7 @@ struct RawExercise {
     timeout_secs: Option<Spanned<i64>>,
     points: Option<Spanned<i64>>,
     mode: Option<Spanned<String>>,
+    services: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Parses and validates a manifest as read from disk: it must be UTF-8 (TOML is), and a
@@ -208,7 +243,14 @@ pub fn parse(text: &str) -> Result<Parsed, ManifestError> {
         1,
         &mut problems,
     );
-    let exercises = validate_exercises(&locator, &raw.exercises, default_points, &mut problems);
+    let chapters = validate_chapters(&locator, &raw, &mut problems, &mut warnings);
+    let exercises = validate_exercises(
+        &locator,
+        &raw.exercises,
+        default_points,
+        &chapters,
+        &mut problems,
+    );
     if problems.is_empty() && exercises.is_empty() {
         problems.push(Diagnostic {
             line: 1,
@@ -298,10 +340,82 @@ fn points_value(
 /// The most points one exercise can be worth.
 const MAX_POINTS: u32 = 10_000;
 
+/// The services each chapter folder's exercises need.
+type ChapterServices = BTreeMap<String, Vec<Service>>;
+
+fn validate_chapters(
+    locator: &Locator,
+    raw: &RawManifest,
+    problems: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> ChapterServices {
+    let mut chapters = ChapterServices::new();
+    for (dir, chapter) in &raw.chapters {
+        let key = format!("chapters.{dir}");
+        // The table's own span starts at its first key; its header is the line above.
+        let at = locator.header_of(chapter.span().start);
+        if let Err(why) = check_dir(dir) {
+            problems.push(locator.at(at..at, &key, why));
+            continue;
+        }
+        if !raw
+            .exercises
+            .iter()
+            .any(|e| e.get_ref().dir.as_ref().is_some_and(|d| d.get_ref() == dir))
+        {
+            warnings.push(locator.at(
+                at..at,
+                &key,
+                format!("no exercise has `dir = \"{dir}\"`, so this table applies to none"),
+            ));
+        }
+        let services = services_value(
+            locator,
+            chapter.get_ref().services.as_ref(),
+            &format!("{key}.services"),
+            problems,
+        );
+        chapters.insert(dir.clone(), services);
+    }
+    chapters
+}
+
+/// A `services` list: known service names, each once.
+fn services_value(
+    locator: &Locator,
+    value: Option<&Spanned<Vec<Spanned<String>>>>,
+    key: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Service> {
+    let mut services = Vec::new();
+    for name in value.map(|v| v.get_ref().as_slice()).unwrap_or_default() {
+        match Service::parse(name.get_ref()) {
+            Some(service) if !services.contains(&service) => services.push(service),
+            Some(_) => problems.push(locator.at(
+                name.span(),
+                key,
+                format!("`{}` is listed twice", name.get_ref()),
+            )),
+            None => problems.push(locator.at(
+                name.span(),
+                key,
+                format!(
+                    "`{}` is not a service backlings provides; known: {}",
+                    name.get_ref(),
+                    Service::ALL.map(Service::name).join(", ")
+                ),
+            )),
+        }
+    }
+    services.sort();
+    services
+}
+
 fn validate_exercises(
     locator: &Locator,
     raw: &[Spanned<RawExercise>],
     default_points: u32,
+    chapters: &ChapterServices,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<ExerciseEntry> {
     // Name -> line of its first use; a map, so a large set costs linear time.
@@ -405,6 +519,22 @@ fn validate_exercises(
             }
         };
 
+        let mut services = services_value(
+            locator,
+            exercise.services.as_ref(),
+            &key("services"),
+            problems,
+        );
+        if let Some(shared) = exercise
+            .dir
+            .as_ref()
+            .and_then(|d| chapters.get(d.get_ref()))
+        {
+            services.extend(shared);
+            services.sort();
+            services.dedup();
+        }
+
         if ok {
             entries.push(ExerciseEntry {
                 line: locator
@@ -419,6 +549,7 @@ fn validate_exercises(
                 timeout,
                 points,
                 mode,
+                services,
             });
         }
     }
@@ -556,6 +687,16 @@ impl<'a> Locator<'a> {
         Some(name.to_string())
     }
 
+    /// The start of the nearest table header (`[...]`) at or above `offset`.
+    fn header_of(&self, offset: usize) -> usize {
+        let line = self.line_col(offset).0;
+        (0..line)
+            .rev()
+            .map(|index| self.line_starts[index])
+            .find(|&start| self.text[start..].trim_start().starts_with('['))
+            .unwrap_or(offset)
+    }
+
     fn at(&self, span: Range<usize>, key: &str, message: String) -> Diagnostic {
         let (line, column) = self.line_col(span.start);
         Diagnostic {
@@ -627,6 +768,78 @@ timeout_secs = 20
         let routing = &m.exercises[1];
         assert!(routing.test && !routing.strict_clippy && !routing.skip_check_unsolved);
         assert_eq!(routing.timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn services_come_from_the_entry_and_its_chapter() {
+        let text = r#"format_version = 1
+
+[chapters.25_postgres]
+services = ["postgres"]
+
+[[exercises]]
+name = "pg1"
+dir = "25_postgres"
+hint = "h"
+
+[[exercises]]
+name = "own"
+services = ["postgres"]
+hint = "h"
+
+[[exercises]]
+name = "plain"
+dir = "00_intro"
+hint = "h"
+"#;
+        let parsed = parse(text).unwrap();
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        let services: Vec<&[Service]> = parsed
+            .manifest
+            .exercises
+            .iter()
+            .map(|e| e.services.as_slice())
+            .collect();
+        assert_eq!(
+            services,
+            [&[Service::Postgres][..], &[Service::Postgres], &[]]
+        );
+    }
+
+    #[test]
+    fn unknown_or_repeated_services_are_located() {
+        let p = problems(
+            "format_version = 1\n[[exercises]]\nname = \"a\"\nhint = \"h\"\nservices = [\"redis\", \"postgres\", \"postgres\"]\n",
+        );
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert_eq!((p[0].line, p[0].column), (5, 13));
+        assert_eq!(p[0].key.as_deref(), Some("exercises[0].services"));
+        assert!(
+            p[0].message.contains("`redis` is not a service"),
+            "{}",
+            p[0]
+        );
+        assert!(p[0].message.contains("known: postgres"), "{}", p[0]);
+        assert!(p[1].message.contains("listed twice"), "{}", p[1]);
+
+        let p = problems(
+            "format_version = 1\n[chapters.x]\nservices = [\"mysql\"]\n[[exercises]]\nname = \"a\"\ndir = \"x\"\nhint = \"h\"\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].line, 3);
+        assert_eq!(p[0].key.as_deref(), Some("chapters.x.services"));
+    }
+
+    #[test]
+    fn a_chapter_table_for_no_exercise_is_a_warning() {
+        let parsed = parse(
+            "format_version = 1\n[chapters.typo]\nservices = [\"postgres\"]\n[[exercises]]\nname = \"a\"\ndir = \"x\"\nhint = \"h\"\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.warnings.len(), 1);
+        assert_eq!(parsed.warnings[0].line, 2);
+        assert!(parsed.warnings[0].message.contains("applies to none"));
+        assert!(parsed.manifest.exercises[0].services.is_empty());
     }
 
     #[test]

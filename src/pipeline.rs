@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
 use crate::manifest::Mode;
 use crate::mutants;
+use crate::services::{Provision, Services};
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
 pub use crate::exercise::Variant;
@@ -60,6 +61,11 @@ pub enum Verdict {
     NotABin,
     /// The file listed in info.toml does not exist.
     Missing,
+    /// A service the tests need (`services` in info.toml) is not available here: the
+    /// tests did not run, so nothing is known about the code.
+    Environment {
+        why: String,
+    },
     Cancelled,
 }
 
@@ -84,6 +90,7 @@ impl Verdict {
             Verdict::MutantsNotRun { .. } => "mutants_not_run",
             Verdict::NotABin => "not_a_bin",
             Verdict::Missing => "missing_file",
+            Verdict::Environment { .. } => "environment",
             Verdict::Cancelled => "cancelled",
         }
     }
@@ -152,6 +159,7 @@ impl fmt::Display for Verdict {
             ),
             Verdict::NotABin => f.write_str("not a bin of the set's Cargo package"),
             Verdict::Missing => f.write_str("the file does not exist"),
+            Verdict::Environment { why } => write!(f, "not run: {why}"),
             Verdict::Cancelled => f.write_str("cancelled"),
         }
     }
@@ -189,6 +197,9 @@ pub struct Options {
     pub jobs: usize,
     /// Bytes of output kept at each end of a run's output.
     pub half_cap: usize,
+    /// The servers exercises may need; `None` where the command provides none, so such
+    /// exercises get an `environment` verdict.
+    pub services: Option<Arc<Services>>,
 }
 
 impl Default for Options {
@@ -197,6 +208,7 @@ impl Default for Options {
             color: false,
             jobs: thread::available_parallelism().map_or(2, |n| n.get()),
             half_cap: capture::DEFAULT_HALF_CAP,
+            services: None,
         }
     }
 }
@@ -448,14 +460,24 @@ fn execute_untidy(
     let package_dir = exercise
         .package_dir(planned.item.variant)
         .unwrap_or(&set.root);
+    let provision = match provide(exercise, options) {
+        Ok(provision) => provision,
+        Err(why) => {
+            outcome.verdict = Verdict::Environment { why };
+            return outcome;
+        }
+    };
     let ran = run_binary(
         &executable,
         exercise,
         package_dir,
+        &provision.env,
         options,
         cancel,
         on_event,
     );
+    // The run's databases go now, before anything else runs.
+    drop(provision);
     outcome.verdict = ran.verdict;
     if outcome.verdict.passed() {
         outcome.output.push_str(&ran.output);
@@ -472,6 +494,20 @@ fn execute_untidy(
     outcome.duration = ran.duration;
     outcome.failed_tests = ran.failed_tests;
     outcome
+}
+
+/// The services `exercise` needs, fresh for this run.
+fn provide(exercise: &Exercise, options: &Options) -> Result<Provision, String> {
+    let needed = &exercise.entry.services;
+    if needed.is_empty() {
+        return Ok(Provision::default());
+    }
+    match &options.services {
+        Some(services) => services
+            .provision(needed, exercise.name())
+            .map_err(|unavailable| unavailable.to_string()),
+        None => Err("this command does not start services".into()),
+    }
 }
 
 /// Compiler output with its error diagnostics before its warnings, each diagnostic
@@ -555,6 +591,7 @@ fn run_binary(
     executable: &Path,
     exercise: &Exercise,
     cwd: &Path,
+    env: &[(String, String)],
     options: &Options,
     cancel: &Cancel,
     on_event: &(dyn Fn(Event) + Sync),
@@ -574,6 +611,9 @@ fn run_binary(
         .cwd(cwd)
         .timeout(timeout)
         .env("RUST_BACKTRACE", "0");
+    for (key, value) in env {
+        job = job.env(key, value);
+    }
     if exercise.entry.test {
         job = job.args(["--color", if options.color { "always" } else { "never" }]);
     }

@@ -283,6 +283,8 @@ pub struct Job {
     pub env: Vec<(OsString, OsString)>,
     /// Wall-clock limit; `None` for no limit.
     pub timeout: Option<Duration>,
+    /// Run as this user and group (uid, gid) instead of the runner's own.
+    pub user: Option<(u32, u32)>,
 }
 
 impl Job {
@@ -293,6 +295,7 @@ impl Job {
             cwd: None,
             env: Vec::new(),
             timeout: None,
+            user: None,
         }
     }
 
@@ -323,6 +326,32 @@ impl Job {
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
+    }
+
+    /// Runs the job as `uid`/`gid` (the runner must be allowed to switch: root).
+    pub fn user(mut self, uid: u32, gid: u32) -> Self {
+        self.user = Some((uid, gid));
+        self
+    }
+
+    fn command(&self, streams: Streams) -> Command {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(streams.stdout)
+            .stderr(streams.stderr);
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        if let Some((uid, gid)) = self.user {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid);
+        }
+        command
     }
 }
 
@@ -441,19 +470,7 @@ impl<S: Sink> Reader<S> {
 
 fn supervise(job: &Job, streams: Streams, cancel: &Cancel) -> io::Result<(Ending, Duration)> {
     let started = Instant::now();
-    let mut command = Command::new(&job.program);
-    command
-        .args(&job.args)
-        .stdin(Stdio::null())
-        .stdout(streams.stdout)
-        .stderr(streams.stderr);
-    if let Some(dir) = &job.cwd {
-        command.current_dir(dir);
-    }
-    for (key, value) in &job.env {
-        command.env(key, value);
-    }
-    let mut wrap = CommandWrap::from(command);
+    let mut wrap = CommandWrap::from(job.command(streams));
     wrap.wrap(ProcessGroup::leader());
     let child = spawn_registered(&mut wrap);
     // The Command holds our copies of the pipes' write ends: close them now, or the
@@ -584,6 +601,65 @@ impl Drop for GroupGuard {
             let _ = child.wait();
             self.settle();
         }
+    }
+}
+
+/// A long-running child (a server an exercise needs): supervised like every run — own
+/// process group, listed in the registry so a signal to the runner stops it, its group
+/// killed when it is dropped — but not waited for.
+pub struct Background {
+    group: GroupGuard,
+    exited: mpsc::Receiver<()>,
+    has_exited: bool,
+}
+
+impl std::fmt::Debug for Background {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Background")
+            .field("pgid", &self.group.pgid)
+            .finish()
+    }
+}
+
+/// Starts `job` in the background with its stdout and stderr appended to `log`.
+pub fn spawn_background(job: &Job, log: &std::fs::File) -> io::Result<Background> {
+    let streams = Streams {
+        stdout: Stdio::from(log.try_clone()?),
+        stderr: Stdio::from(log.try_clone()?),
+    };
+    let mut wrap = CommandWrap::from(job.command(streams));
+    wrap.wrap(ProcessGroup::leader());
+    let group = GroupGuard::new(spawn_registered(&mut wrap)?);
+    let exited = group.watch_exit();
+    Ok(Background {
+        group,
+        exited,
+        has_exited: false,
+    })
+}
+
+impl Background {
+    /// The leader's process id.
+    pub fn pid(&self) -> u32 {
+        self.group.pgid.as_raw().unsigned_abs()
+    }
+
+    /// Whether the leader is still running (it is not reaped until [`Background::stop`]).
+    pub fn is_running(&mut self) -> bool {
+        if !self.has_exited {
+            self.has_exited = !matches!(self.exited.try_recv(), Err(mpsc::TryRecvError::Empty));
+        }
+        !self.has_exited
+    }
+
+    /// Asks the leader to stop with `signal`, gives it up to `grace`, then kills the
+    /// group and reaps the leader.
+    pub fn stop(mut self, signal: Signal, grace: Duration) {
+        if self.is_running() {
+            let _ = nix::sys::signal::kill(self.group.pgid, signal);
+            let _ = self.exited.recv_timeout(grace);
+        }
+        let _ = self.group.finish();
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -21,6 +21,7 @@ use crate::manifest::ExerciseEntry;
 use crate::pipeline::{self, Item, Options, Variant};
 use crate::reference::{self, Reference};
 use crate::report::{self, Report};
+use crate::services::Services;
 use crate::supervisor::Cancel;
 
 pub fn grade_class(dir: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
@@ -101,6 +102,7 @@ pub fn grade_class(dir: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| Options::default().jobs)
             .max(1),
+        services: Some(Arc::new(Services::for_set(&assembled.set.root))),
         ..Options::default()
     };
     let budget = Duration::from_secs(args.student_budget);

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod ci;
+pub mod doctor;
 pub mod grade;
 pub mod grade_class;
 pub mod init;

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -14,6 +14,7 @@ use crate::exercise::ExerciseSet;
 use crate::exit::FAILED as EXIT_FAILED;
 use crate::pipeline::{self, Event, Item, Options};
 use crate::report::{self, Entry, Report};
+use crate::services::Services;
 use crate::supervisor::Cancel;
 use crate::{cargo, fsutil, style};
 
@@ -87,6 +88,10 @@ pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Ent
     let options = Options {
         color: false,
         jobs: args.jobs.unwrap_or_else(|| Options::default().jobs).max(1),
+        // Started on first need: most sets never need one.
+        services: groups
+            .first()
+            .map(|g| Arc::new(Services::for_set(&g.set.root))),
         ..Options::default()
     };
     let mut entries = Vec::new();

@@ -2,11 +2,13 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use crate::commands::Learner;
 use crate::course;
 use crate::exit::FAILED as EXIT_FAILED;
 use crate::pipeline::{self, Event, Options, Outcome, Variant};
+use crate::services::Services;
 use crate::style;
 use crate::supervisor::Cancel;
 
@@ -15,6 +17,7 @@ pub fn run(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
     let index = learner.pick(name)?;
     let options = Options {
         color: style::color_stdout(),
+        services: Some(Arc::new(Services::for_set(&learner.set.root))),
         ..Options::default()
     };
     let exercise = &learner.set.exercises[index];

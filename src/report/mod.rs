@@ -169,6 +169,8 @@ pub fn judge_check(outcome: &Outcome, path: &str) -> Entry {
             false,
             format!("{path} is not a bin of the Cargo package; run `backlings sync`"),
         ),
+        // Its tests never ran: neither "fails as shipped" nor "passes" is known.
+        (_, Verdict::Environment { why }) => (false, format!("not checked: {why}")),
         (Variant::Exercise, Verdict::Passed) => (
             false,
             "passes as shipped: it must fail until the learner fixes it (or set skip_check_unsolved)"
@@ -198,7 +200,10 @@ pub fn judge_wrong_fix(outcome: &Outcome, path: &str) -> Entry {
             "does not compile: a wrong fix must build, so that the tests are what reject it"
                 .to_string(),
         ),
-        Verdict::NotABin | Verdict::Cancelled | Verdict::MutantsNotRun { .. } => {
+        Verdict::NotABin
+        | Verdict::Cancelled
+        | Verdict::MutantsNotRun { .. }
+        | Verdict::Environment { .. } => {
             (false, format!("could not be tried: {}", outcome.verdict))
         }
         Verdict::TestsFailed if !outcome.failed_tests.is_empty() => (

@@ -26,6 +26,7 @@ use crate::cli::WatchArgs;
 use crate::commands::Learner;
 use crate::exercise::ExerciseSet;
 use crate::pipeline::{self, Options, Variant};
+use crate::services::Services;
 use crate::state::Progress;
 use crate::state::StateStore;
 use crate::supervisor::{self, Cancel};
@@ -257,6 +258,7 @@ impl Session {
             app.set_note(learner.load_report.notes.join("\n"));
         }
         app.final_message = learner.set.final_message.clone();
+        let services = Arc::new(Services::for_set(&learner.set.root));
         Self {
             app,
             set: Arc::new(learner.set),
@@ -267,6 +269,9 @@ impl Session {
             threads: Vec::new(),
             options: Options {
                 color: style::color_stdout(),
+                // One cluster for the whole session: started on the first exercise that
+                // needs it, stopped when watch mode ends.
+                services: Some(services),
                 ..Options::default()
             },
         }
