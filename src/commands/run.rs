@@ -49,6 +49,13 @@ pub fn run(start: &Path, name: Option<&str>) -> anyhow::Result<ExitCode> {
     )?;
     print_outcome(&outcome, options.color);
     let exercise = &learner.set.exercises[index];
+    if let pipeline::Verdict::Environment { .. } = outcome.verdict {
+        // Nothing in the file can fix this one.
+        println!(
+            "Run it again once this machine provides it; `backlings doctor` says what it finds."
+        );
+        return Ok(ExitCode::from(EXIT_FAILED));
+    }
     if !outcome.verdict.passed() {
         println!(
             "Edit {} and run again; `backlings hint {}` gives a hint.",

@@ -83,6 +83,15 @@ impl Services {
         }
     }
 
+    /// Forgets a service that failed to start, so the next run that needs it tries again
+    /// (watch mode: the learner may have installed it meanwhile).
+    pub fn forget_failures(&self) {
+        let mut slot = self.postgres.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(Result::is_err) {
+            *slot = None;
+        }
+    }
+
     /// Where the services keep their state.
     pub fn state_dir(&self) -> &Path {
         &self.state_dir

@@ -328,6 +328,10 @@ impl Session {
         let cancel = self.begin_job();
         let set = Arc::clone(&self.set);
         let tx = self.tx.clone();
+        // The learner may have installed PostgreSQL since: each run tries again.
+        if let Some(services) = &self.options.services {
+            services.forget_failures();
+        }
         let options = self.options.clone();
         self.threads.push(thread::spawn(move || {
             let compiled = AtomicUsize::new(0);
