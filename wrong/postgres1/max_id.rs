@@ -1,0 +1,62 @@
+// wrong fix: asks for SELECT max(id) after the INSERT; max(id) is the newest ticket of ANY connection, so a ticket another connection inserts in between gets returned
+// postgres1: `RETURNING` hands back what an INSERT created, in the same statement.
+//
+// `create_ticket` inserts a ticket, then looks it up again by its title to learn the id
+// and the status the database filled in. Titles are not unique: with two tickets called
+// "Printer on fire" the lookup can't tell them apart, and another connection can insert
+// one between the two statements. Ask the INSERT itself for the generated id and the
+// defaults (`INSERT ... RETURNING ...`) and build the `Ticket` from that one row.
+
+use tokio_postgres::{Client, NoTls};
+
+const SCHEMA: &str = "
+    CREATE TABLE tickets (
+        id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        title  text NOT NULL,
+        status text NOT NULL DEFAULT 'open'
+    );";
+
+#[derive(Debug)]
+struct Ticket {
+    id: i64,
+    title: String,
+    status: String,
+}
+
+/// Inserts a ticket and returns it as the database stored it.
+async fn create_ticket(client: &Client, title: &str) -> Result<Ticket, tokio_postgres::Error> {
+    // TODO: the second query finds "a ticket with this title", not the one just inserted.
+    client
+        .execute("INSERT INTO tickets (title) VALUES ($1)", &[&title])
+        .await?;
+    let row = client
+        .query_one(
+            "SELECT id, title, status FROM tickets WHERE id = (SELECT max(id) FROM tickets)",
+            &[],
+        )
+        .await?;
+    Ok(Ticket {
+        id: row.get("id"),
+        title: row.get("title"),
+        status: row.get("status"),
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), tokio_postgres::Error> {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        println!("DATABASE_URL is not set: `backlings` starts PostgreSQL and sets it.");
+        return Ok(());
+    };
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+    tokio::spawn(connection);
+    // Temporary tables: the demo leaves nothing behind.
+    client.batch_execute("SET search_path = pg_temp").await?;
+    client.batch_execute(SCHEMA).await?;
+    for title in ["Printer on fire", "Printer on fire"] {
+        let ticket = create_ticket(&client, title).await?;
+        println!("#{} {} [{}]", ticket.id, ticket.title, ticket.status);
+    }
+    Ok(())
+}
+
