@@ -202,6 +202,44 @@ mod tests {
         );
     }
 
+    /// The DBA's audit trail: every new ticket is logged by a trigger, in a table with its
+    /// own identity column (whose numbers are far ahead of the tickets').
+    const AUDITED: &str = "
+        CREATE TABLE ticket_audit (
+            id        bigint GENERATED ALWAYS AS IDENTITY (START WITH 9001) PRIMARY KEY,
+            ticket_id bigint NOT NULL
+        );
+        CREATE FUNCTION audit_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO ticket_audit (ticket_id) VALUES (NEW.id); RETURN NULL; END $$;
+        CREATE TRIGGER audited AFTER INSERT ON tickets
+            FOR EACH ROW EXECUTE FUNCTION audit_ticket();";
+
+    #[tokio::test]
+    async fn an_audit_trigger_does_not_change_the_returned_ticket() {
+        let config = test_db("audited", &format!("{SCHEMA} {AUDITED}")).await;
+        let client = connect(&config).await;
+        let result = create_ticket(&client, "Coffee machine leaks").await;
+        let ids = ids_titled(&client, "Coffee machine leaks").await;
+        let ticket = result.unwrap_or_else(|err| {
+            panic!(
+                "creating a ticket on a table with an audit trigger failed ({err}): lastval() \
+                 or currval() of the wrong sequence can point at the audit row, not the ticket"
+            )
+        });
+        assert_eq!(
+            [ticket.id],
+            ids.as_slice(),
+            "create_ticket returned id {} but the ticket's id is {ids:?}: lastval() gives the \
+             last value of ANY sequence this session used, and the audit trigger used one after \
+             the ticket's; RETURNING gives this row's own columns",
+            ticket.id
+        );
+        assert_eq!(
+            ticket.status, "open",
+            "the status comes from the column's DEFAULT"
+        );
+    }
+
     /// Another server instance inserts a ticket with the same title between this
     /// connection's INSERT and anything it runs next. To make that moment certain rather
     /// than lucky, a trigger makes each INSERT wait for a lock the other instance holds.

@@ -267,4 +267,84 @@ mod tests {
         );
         assert_eq!(total, 8, "record_views must return the total it stored");
     }
+
+    /// The page already has 3 views. Every statement that writes page_views waits first for
+    /// a lock the other instance holds (a statement trigger, which fires before the
+    /// statement reads or locks any row), so the other instance can add its views after
+    /// whatever this connection read before writing.
+    const EXISTING_GATED: &str = "
+        CREATE TABLE page_views (
+            id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            site  text NOT NULL,
+            path  text NOT NULL,
+            views bigint NOT NULL CHECK (views >= 0),
+            UNIQUE (site, path)
+        );
+        INSERT INTO page_views (site, path, views) VALUES ('blog', '/hello', 3);
+        CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock(2512); RETURN NULL; END $$;
+        CREATE TRIGGER gate_insert BEFORE INSERT ON page_views
+            FOR EACH STATEMENT EXECUTE FUNCTION wait_for_gate();
+        CREATE TRIGGER gate_update BEFORE UPDATE ON page_views
+            FOR EACH STATEMENT EXECUTE FUNCTION wait_for_gate();";
+
+    #[tokio::test]
+    async fn views_added_meanwhile_by_another_connection_are_not_lost() {
+        let config = test_db("existing", EXISTING_GATED).await;
+        let other = connect(&config).await;
+        let observer = connect(&config).await;
+        let ours = connect(&config).await;
+        other
+            .batch_execute("SELECT pg_advisory_lock(2512)")
+            .await
+            .unwrap();
+        let other_pid = backend_pid(&other).await;
+
+        let ours_task = tokio::spawn(async move {
+            let total = record_views(&ours, "blog", "/hello", 4).await;
+            drop(ours);
+            total
+        });
+        assert!(
+            wait_until_blocked_by(&observer, other_pid).await,
+            "record_views never wrote to page_views for a page that has 3 views"
+        );
+        // Our write is about to start; the other instance adds 5 views and commits. (If we
+        // locked the row when reading it, it waits for us instead: the gate opens first.)
+        let row_locked_by_us = observer
+            .batch_execute(
+                "SELECT 1 FROM page_views WHERE site = 'blog' AND path = '/hello' FOR UPDATE NOWAIT",
+            )
+            .await
+            .is_err();
+        let add_five =
+            "UPDATE page_views SET views = views + 5 WHERE site = 'blog' AND path = '/hello'";
+        if row_locked_by_us {
+            other
+                .batch_execute(&format!("SELECT pg_advisory_unlock(2512); {add_five}"))
+                .await
+                .unwrap();
+        } else {
+            other
+                .batch_execute(&format!("{add_five}; SELECT pg_advisory_unlock(2512);"))
+                .await
+                .unwrap();
+        }
+        let total = ours_task
+            .await
+            .unwrap()
+            .expect("recording 4 more views of a page that has some");
+        assert_eq!(
+            stored_views(&observer, "blog", "/hello").await,
+            [12],
+            "3 views, then 5 from another connection and 4 from ours make 12: a total computed \
+             in Rust from a read made before the other connection's write puts the old count \
+             back (a lost update); let the database add, in the statement that writes"
+        );
+        let expected_total = if row_locked_by_us { 7 } else { 12 };
+        assert_eq!(
+            total, expected_total,
+            "record_views must return the total it stored"
+        );
+    }
 }

@@ -206,13 +206,27 @@ mod tests {
             .unwrap();
         let other_pid = backend_pid(&other).await;
 
-        let ours_task = tokio::spawn(async move {
+        let mut ours_task = tokio::spawn(async move {
             let result = withdraw(&mut ours, 1, 50).await;
             drop(ours);
             result
         });
+        let blocked = tokio::select! {
+            done = &mut ours_task => match done.unwrap() {
+                Err(err) => panic!(
+                    "withdraw gave up at once while another transaction held Ada's row \
+                     ({err:?}): a withdrawal must wait for the row lock (no NOWAIT, no SKIP \
+                     LOCKED) and then see the balance the other one committed"
+                ),
+                Ok(left) => panic!(
+                    "withdraw returned {left} without waiting for the other transaction that \
+                     holds Ada's row: it must read and update accounts"
+                ),
+            },
+            blocked = wait_until_blocked_by(&observer, other_pid) => blocked,
+        };
         assert!(
-            wait_until_blocked_by(&observer, other_pid).await,
+            blocked,
             "withdraw never touched Ada's row (it must read and update accounts)"
         );
         // Our withdrawal has started and waits for the other one's row lock: commit it.
@@ -282,6 +296,155 @@ mod tests {
             balance(&client, 3).await,
             500,
             "the frozen account is unchanged"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_does_not_wait_for_another_accounts_transaction() {
+        let config = test_db("other_account", SCHEMA).await;
+        let other = connect(&config).await;
+        let observer = connect(&config).await;
+        let mut ours = connect(&config).await;
+        // Another request is in the middle of a transaction on Grace's account.
+        other
+            .batch_execute("BEGIN; UPDATE accounts SET balance = balance - 10 WHERE id = 2")
+            .await
+            .unwrap();
+        let other_pid = backend_pid(&other).await;
+
+        let mut ours_task = tokio::spawn(async move {
+            let result = withdraw(&mut ours, 1, 30).await;
+            drop(ours);
+            result
+        });
+        let (waited, done) = tokio::select! {
+            done = &mut ours_task => (false, Some(done)),
+            blocked = wait_until_blocked_by(&observer, other_pid) => (blocked, None),
+        };
+        other.batch_execute("COMMIT").await.unwrap();
+        let result = match done {
+            Some(done) => done,
+            None => ours_task.await,
+        }
+        .unwrap();
+        assert!(
+            !waited,
+            "a withdrawal from Ada's account waited for a transaction on Grace's: lock the row \
+             you read (FOR UPDATE), not the table; with a table lock every withdrawal waits for \
+             every other one"
+        );
+        let left = result.expect("Ada has 100, so taking 30 must work");
+        assert_eq!(left, 70, "withdraw returns the new balance");
+    }
+
+    /// Every UPDATE of accounts first waits for a gate the test holds (a statement trigger:
+    /// it fires before the statement locks any row), so that two withdrawals are both
+    /// between their read and their write at the same moment.
+    const GATED: &str = "
+        CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_advisory_xact_lock_shared(2513); RETURN NULL; END $$;
+        CREATE TRIGGER gate BEFORE UPDATE ON accounts
+            FOR EACH STATEMENT EXECUTE FUNCTION wait_for_gate();";
+
+    /// Waits (briefly) until the connection `pid` waits for a lock.
+    async fn wait_until_blocked(observer: &Client, pid: i32) -> bool {
+        for _ in 0..250 {
+            let blocked: bool = observer
+                .query_one("SELECT cardinality(pg_blocking_pids($1)) > 0", &[&pid])
+                .await
+                .unwrap()
+                .get(0);
+            if blocked {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn two_withdrawals_at_once_both_go_through() {
+        let mut config = test_db("two_at_once", &format!("{SCHEMA} {GATED}")).await;
+        // A deadlock is reported after 10 ms instead of the default 1 s.
+        let schema = config.get_application_name().unwrap().to_string();
+        config.options(format!("-c search_path={schema} -c deadlock_timeout=10ms"));
+        let gate = connect(&config).await;
+        gate.batch_execute("SELECT pg_advisory_lock(2513)")
+            .await
+            .unwrap();
+        let gate_pid = backend_pid(&gate).await;
+
+        let mut first = connect(&config).await;
+        let first_task = tokio::spawn(async move {
+            let result = withdraw(&mut first, 1, 30).await;
+            drop(first);
+            result
+        });
+        assert!(
+            wait_until_blocked_by(&gate, gate_pid).await,
+            "withdraw never updated Ada's account"
+        );
+        let mut second = connect(&config).await;
+        let second_pid = backend_pid(&second).await;
+        let mut second_task = tokio::spawn(async move {
+            let result = withdraw(&mut second, 1, 50).await;
+            drop(second);
+            result
+        });
+        let second_waits = tokio::select! {
+            done = &mut second_task => match done.unwrap() {
+                Err(err) => panic!(
+                    "a second withdrawal from Ada's account, while the first was under way, gave \
+                     up at once ({err:?}): it must wait for the first one's row lock"
+                ),
+                Ok(left) => panic!(
+                    "a second withdrawal from Ada's account returned {left} while the first was \
+                     still under way: it must wait for the first one's row lock"
+                ),
+            },
+            blocked = wait_until_blocked(&gate, second_pid) => blocked,
+        };
+        assert!(
+            second_waits,
+            "a second withdrawal from Ada's account neither waited for the first one in the \
+             database nor reached its UPDATE (a lock in Rust serves one process only)"
+        );
+        // Both are under way: let them go on.
+        gate.batch_execute("SELECT pg_advisory_unlock(2513)")
+            .await
+            .unwrap();
+        let mut lefts = Vec::new();
+        for (task, amount) in [(first_task, 30), (second_task, 50)] {
+            match task.await.unwrap() {
+                Ok(left) => lefts.push(left),
+                Err(WithdrawError::Db(err)) => {
+                    let code = err.code().map_or("-", |code| code.code());
+                    let message = err
+                        .as_db_error()
+                        .map_or(err.to_string(), |db| db.message().to_string());
+                    panic!(
+                        "two withdrawals from Ada's account at once: the one of {amount} failed \
+                         with SQLSTATE {code} ({message}). 40P01: FOR SHARE lets both read and \
+                         then neither can write (a deadlock), FOR UPDATE makes the second wait \
+                         for the first; 40001: run the whole transaction again"
+                    )
+                }
+                Err(other) => panic!(
+                    "two withdrawals from Ada's account at once: the one of {amount} failed \
+                     ({other:?}), with 100 in the account"
+                ),
+            }
+        }
+        assert_eq!(
+            balance(&gate, 1).await,
+            20,
+            "100 - 30 - 50 leaves 20: a withdrawal was computed from a balance read before the \
+             other one committed"
+        );
+        assert_eq!(
+            lefts.iter().min(),
+            Some(&20),
+            "the withdrawal that went second returns the balance it stored, 20 (got {lefts:?})"
         );
     }
 }

@@ -236,7 +236,19 @@ mod tests {
             requests.spawn(async move { (id, get_json(app, format!("/orders/{id}")).await) });
         }
         let items = ["keyboard", "monitor", "desk"];
-        while let Some(answer) = requests.join_next().await {
+        loop {
+            // A safety net: the requests answer in milliseconds, or wait for each other.
+            let answer = tokio::time::timeout(Duration::from_secs(2), requests.join_next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{} requests at once on a pool of 2 were still waiting after 2 s: each \
+                         holds a connection and waits for another one, so no wait timeout is \
+                         long enough; give the first connection back before asking for a second",
+                        ids.len()
+                    )
+                });
+            let Some(answer) = answer else { break };
             let (id, (status, body)) = answer.unwrap();
             assert_eq!(
                 status,

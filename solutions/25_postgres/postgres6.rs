@@ -330,6 +330,65 @@ mod tests {
         let _job_wakeup = next_wakeup(&mut wakeups).await;
     }
 
+    /// At COMMIT, after every statement of the transaction (a deferred trigger), the job's
+    /// INSERT adds a notification 'committed' on the test's channel (the schema's name).
+    const COMMIT_MARK: &str = "
+        CREATE FUNCTION mark_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify(TG_TABLE_SCHEMA, 'committed'); RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER commit_mark AFTER INSERT ON jobs
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION mark_commit();";
+
+    #[tokio::test]
+    async fn the_wake_up_is_committed_with_the_job() {
+        let config = test_db("one_tx", &format!("{SCHEMA} {COMMIT_MARK}")).await;
+        let channel = channel_of(&config);
+        let (_worker, mut wakeups) = listening(&config, &channel).await;
+        let mut shop = connect(&config).await;
+        place_order(&mut shop, &channel, "keyboard", 3)
+            .await
+            .expect("an order of 3 keyboards is accepted");
+        // A marker, sent after place_order returned: all that came before it is place_order's.
+        let observer = connect(&config).await;
+        observer
+            .batch_execute(&format!("NOTIFY {channel}, 'end'"))
+            .await
+            .unwrap();
+        let mut heard = Vec::new();
+        loop {
+            let payload = next_wakeup(&mut wakeups).await;
+            if payload == "end" {
+                break;
+            }
+            heard.push(payload);
+        }
+        let commit = heard
+            .iter()
+            .position(|payload| payload == "committed")
+            .expect("the job's transaction committed");
+        let (in_the_transaction, after_it) = (&heard[..commit], &heard[commit + 1..]);
+        assert!(
+            !(in_the_transaction.is_empty() && after_it.is_empty()),
+            "place_order committed a job and sent no notification: a worker that is asleep \
+             never hears about it"
+        );
+        assert!(
+            !in_the_transaction.is_empty() || after_it.is_empty(),
+            "the notification was sent after the COMMIT, in a transaction of its own: a crash \
+             between the two loses the wake-up; send it through the transaction, before commit()"
+        );
+        assert!(
+            after_it.is_empty(),
+            "a second notification went out after the COMMIT: the one inside the transaction \
+             already wakes the workers at COMMIT; the extra one sends every idle worker to look \
+             at an empty queue again (heard {heard:?})"
+        );
+        assert_eq!(
+            in_the_transaction.len(),
+            1,
+            "one job, one wake-up (heard {heard:?})"
+        );
+    }
+
     /// Counts the claim statements (an UPDATE of jobs, even one that finds no job): a
     /// sequence, which no rollback undoes.
     const COUNTED: &str = "
@@ -450,5 +509,33 @@ mod tests {
              without SKIP LOCKED, workers queue up behind each other"
         );
         assert!(job_b.is_some(), "worker B gets the second queued job");
+    }
+
+    #[tokio::test]
+    async fn the_oldest_queued_job_is_claimed_first() {
+        let config = test_db("oldest", SCHEMA).await;
+        let channel = channel_of(&config);
+        let mut shop = connect(&config).await;
+        let mut orders = Vec::new();
+        for item in ["keyboard", "monitor", "desk"] {
+            orders.push(place_order(&mut shop, &channel, item, 1).await.unwrap());
+        }
+        // The oldest job failed once and was put back in the queue: its row was rewritten.
+        shop.batch_execute(
+            "UPDATE jobs SET status = 'running' WHERE id = (SELECT min(id) FROM jobs);
+             UPDATE jobs SET status = 'queued' WHERE id = (SELECT min(id) FROM jobs);",
+        )
+        .await
+        .unwrap();
+        let mut worker = connect(&config).await;
+        let tx = worker.transaction().await.unwrap();
+        let job = claim(&tx).await.unwrap().expect("three jobs are queued");
+        tx.commit().await.unwrap();
+        assert_eq!(
+            job.order_id, orders[0],
+            "the worker took the job of order {} while the oldest queued job is order {}'s: \
+             without ORDER BY id, a claim takes whatever row the table scan meets first",
+            job.order_id, orders[0]
+        );
     }
 }
