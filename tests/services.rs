@@ -411,3 +411,67 @@ fn sessions_of(pid: u32) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn watch_mode_keeps_one_server_for_the_session_and_stops_it_on_quit() {
+    let Some(bin) = postgres_bin() else { return };
+    // Each run appends the server's start time: one server for the session means one
+    // start time, however many runs.
+    let record = |answer: u32| {
+        db_exercise("pg_watch", answer).replace(
+            "        psql(\"CREATE TABLE answers (value int)\");",
+            "        let started = psql(\"SELECT pg_postmaster_start_time()\");\n        \
+             let log = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/starts.log\");\n        \
+             let old = std::fs::read_to_string(log).unwrap_or_default();\n        \
+             std::fs::write(log, format!(\"{old}{started}\\n\")).unwrap();\n        \
+             psql(\"CREATE TABLE answers (value int)\");",
+        )
+    };
+    let fixture =
+        Fixture::new(&[Ex::new("pg_watch", &record(41)).info("services = [\"postgres\"]")]);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backlings"));
+    cmd.arg("-C")
+        .arg(fixture.root())
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env("FIXTURE_PSQL", bin.join("psql"))
+        .env("BACKLINGS_POSTGRES_BIN", &bin);
+    let mut watch = rexpect::session::spawn_command(cmd, Some(180_000)).unwrap();
+    watch.exp_string("tests failed").unwrap();
+    fixture.write("exercises/01_basics/pg_watch.rs", &record(42));
+    watch.exp_string("passed").unwrap();
+    watch.send("q").unwrap();
+    watch.flush().unwrap();
+    watch.exp_eof().unwrap();
+
+    let starts = fixture.read("starts.log");
+    let starts: Vec<&str> = starts.lines().collect();
+    assert_eq!(starts.len(), 2, "two runs: {starts:?}");
+    assert_eq!(
+        starts[0], starts[1],
+        "the second run started a second server"
+    );
+    let root = fixture.root().to_string_lossy().into_owned();
+    let waited = std::time::Instant::now();
+    while !server_processes(&root).is_empty() && waited.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        server_processes(&root),
+        Vec::<u32>::new(),
+        "the server outlived watch mode"
+    );
+}
+
+/// Live processes whose command line mentions `needle` (a fixture's path).
+fn server_processes(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| !common::process_gone(pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .collect()
+}
