@@ -23,6 +23,37 @@ pub struct Piece {
     pub mutants: Vec<(String, String)>,
 }
 
+/// A crate that holds several pieces as modules, to build them as one binary (the wrong
+/// fixes of one exercise). Its pieces are exercises of the assembly but not bins: each
+/// runs as the module `module` of the host's binary (see [`crate::scope`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The bin's name; its file is `exercises/<dir>/<name>.rs`, beside its pieces.
+    pub name: String,
+    pub dir: Option<String>,
+    /// The crate root: a `#[path]` module per piece.
+    pub text: String,
+    /// (piece's name, module name) for each piece it holds.
+    pub modules: Vec<(String, String)>,
+}
+
+impl Host {
+    /// The host's file, relative to the workspace, as an exercise's would be.
+    pub fn path(&self) -> String {
+        match &self.dir {
+            Some(dir) => format!("exercises/{dir}/{}.rs", self.name),
+            None => format!("exercises/{}.rs", self.name),
+        }
+    }
+
+    fn module_of(&self, piece: &str) -> Option<&str> {
+        self.modules
+            .iter()
+            .find(|(name, _)| name == piece)
+            .map(|(_, module)| module.as_str())
+    }
+}
+
 /// An assembled workspace, loaded as a set. It is locked until dropped, so two
 /// commands never write the same assembly at once.
 #[derive(Debug)]
@@ -83,6 +114,23 @@ pub fn assemble(
     pieces: &[Piece],
     edits: Edits,
 ) -> anyhow::Result<Assembled> {
+    assemble_hosted(work, target, package, pieces, &[], edits)
+}
+
+/// [`assemble`], with some pieces built as modules of `hosts` rather than as bins.
+pub fn assemble_hosted(
+    work: &Path,
+    target: &Path,
+    package: &PackageTemplate,
+    pieces: &[Piece],
+    hosts: &[Host],
+    edits: Edits,
+) -> anyhow::Result<Assembled> {
+    let hosted = |piece: &Piece| {
+        hosts
+            .iter()
+            .any(|h| h.module_of(&piece.entry.name).is_some())
+    };
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let lock = lock_dir(work)?;
     let config = format!(
@@ -93,10 +141,15 @@ pub fn assemble(
     write_if_changed(&work.join(".cargo/config.toml"), config.as_bytes())?;
     let bins: Vec<BinSpec> = pieces
         .iter()
+        .filter(|piece| !hosted(piece))
         .map(|piece| BinSpec {
             name: piece.entry.name.clone(),
             path: piece.entry.exercise_path(),
         })
+        .chain(hosts.iter().map(|host| BinSpec {
+            name: host.name.clone(),
+            path: host.path(),
+        }))
         .collect();
     let cargo_toml = sync::with_bins(&package.cargo_toml, &bins)?;
     write_if_changed(&work.join("Cargo.toml"), cargo_toml.as_bytes())?;
@@ -110,15 +163,19 @@ pub fn assemble(
     write_if_changed(&work.join("info.toml"), manifest_text(pieces).as_bytes())?;
     let exercises = work.join("exercises");
     let mut wanted = Vec::new();
-    for piece in pieces {
-        let path = work.join(piece.entry.exercise_path());
-        write_if_changed(&path, piece.text.as_bytes())?;
+    let files = pieces
+        .iter()
+        .map(|piece| (piece.entry.exercise_path(), &piece.text))
+        .chain(hosts.iter().map(|host| (host.path(), &host.text)));
+    for (path, text) in files {
+        let path = work.join(path);
+        write_if_changed(&path, text.as_bytes())?;
         wanted.push(path);
     }
     remove_others(&exercises, &wanted)?;
     write_mutants(work, pieces)?;
     Ok(Assembled {
-        set: assembled_set(work, target, package, pieces)?,
+        set: assembled_set(work, target, package, pieces, hosts)?,
         _lock: lock,
     })
 }
@@ -130,6 +187,7 @@ fn assembled_set(
     target: &Path,
     package: &PackageTemplate,
     pieces: &[Piece],
+    hosts: &[Host],
 ) -> anyhow::Result<ExerciseSet> {
     let manifest: toml::Table =
         toml::from_str(&package.cargo_toml).context("the assembly's Cargo.toml")?;
@@ -142,15 +200,23 @@ fn assembled_set(
     };
     let package_name = field("name").context("the exercises package has no name")?;
     let edition = field("edition").unwrap_or_else(|| "2015".into());
+    let bin = |name: &str, path: String| BinTarget {
+        package: package_name.clone(),
+        name: name.to_string(),
+        src_path: work.join(path),
+        edition: edition.clone(),
+        package_dir: work.to_path_buf(),
+    };
+    let hosted = |piece: &Piece| {
+        hosts
+            .iter()
+            .any(|h| h.module_of(&piece.entry.name).is_some())
+    };
     let bins = pieces
         .iter()
-        .map(|piece| BinTarget {
-            package: package_name.clone(),
-            name: piece.entry.name.clone(),
-            src_path: work.join(piece.entry.exercise_path()),
-            edition: edition.clone(),
-            package_dir: work.to_path_buf(),
-        })
+        .filter(|piece| !hosted(piece))
+        .map(|piece| bin(&piece.entry.name, piece.entry.exercise_path()))
+        .chain(hosts.iter().map(|host| bin(&host.name, host.path())))
         .collect();
     let metadata = Metadata {
         bins,
@@ -159,12 +225,16 @@ fn assembled_set(
     };
     let parsed = crate::manifest::parse(&manifest_text(pieces))
         .map_err(|e| anyhow::anyhow!("the assembly's manifest: {e}"))?;
-    Ok(ExerciseSet::assemble(
-        work,
-        parsed,
-        metadata,
-        Path::to_path_buf,
-    ))
+    let mut set = ExerciseSet::assemble(work, parsed, metadata, Path::to_path_buf);
+    for host in hosts {
+        for exercise in &mut set.exercises {
+            if let Some(module) = host.module_of(exercise.name()) {
+                exercise.bin = Some(bin(&host.name, host.path()));
+                exercise.scope = Some(module.to_string());
+            }
+        }
+    }
+    Ok(set)
 }
 
 /// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.

@@ -43,6 +43,7 @@ pub mod parts;
 pub mod pipeline;
 pub mod reference;
 pub mod report;
+pub mod scope;
 pub mod signals;
 pub mod state;
 pub mod style;
