@@ -126,11 +126,7 @@ pub fn assemble_hosted(
     hosts: &[Host],
     edits: Edits,
 ) -> anyhow::Result<Assembled> {
-    let hosted = |piece: &Piece| {
-        hosts
-            .iter()
-            .any(|h| h.module_of(&piece.entry.name).is_some())
-    };
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let lock = lock_dir(work)?;
     let config = format!(
@@ -207,11 +203,7 @@ fn assembled_set(
         edition: edition.clone(),
         package_dir: work.to_path_buf(),
     };
-    let hosted = |piece: &Piece| {
-        hosts
-            .iter()
-            .any(|h| h.module_of(&piece.entry.name).is_some())
-    };
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
     let bins = pieces
         .iter()
         .filter(|piece| !hosted(piece))
@@ -226,15 +218,20 @@ fn assembled_set(
     let parsed = crate::manifest::parse(&manifest_text(pieces))
         .map_err(|e| anyhow::anyhow!("the assembly's manifest: {e}"))?;
     let mut set = ExerciseSet::assemble(work, parsed, metadata, Path::to_path_buf);
-    for host in hosts {
-        for exercise in &mut set.exercises {
-            if let Some(module) = host.module_of(exercise.name()) {
-                exercise.bin = Some(bin(&host.name, host.path()));
-                exercise.scope = Some(module.to_string());
-            }
+    for exercise in &mut set.exercises {
+        if let Some((host, module)) = host_of(hosts, exercise.name()) {
+            exercise.bin = Some(bin(&host.name, host.path()));
+            exercise.scope = Some(module.to_string());
         }
     }
     Ok(set)
+}
+
+/// The host holding the piece named `piece`, and its module there.
+fn host_of<'h>(hosts: &'h [Host], piece: &str) -> Option<(&'h Host, &'h str)> {
+    hosts
+        .iter()
+        .find_map(|host| host.module_of(piece).map(|module| (host, module)))
 }
 
 /// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.
@@ -352,6 +349,60 @@ mod tests {
         assert_eq!(entries[1].timeout, Duration::from_secs(7));
         assert_eq!(entries[1].points, 1);
         assert!(entries[1].test);
+    }
+
+    #[test]
+    fn hosted_pieces_are_modules_of_their_host_not_bins() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = PackageTemplate {
+            cargo_toml: "[package]\nname = \"exercises\"\nedition = \"2024\"\n".into(),
+            lockfile: None,
+            build_script: None,
+        };
+        let pieces = [
+            piece("a__x", Some("01")),
+            piece("a__y", Some("01")),
+            piece("a__z", Some("01")),
+        ];
+        let host = Host {
+            name: "a__merged".into(),
+            dir: Some("01".into()),
+            text: "pub mod m0;\n".into(),
+            modules: vec![("a__x".into(), "m0".into()), ("a__y".into(), "m1".into())],
+        };
+        let work = dir.path().join("work");
+        let assembled = assemble_hosted(
+            &work,
+            &dir.path().join("target"),
+            &package,
+            &pieces,
+            std::slice::from_ref(&host),
+            Edits::Once,
+        )
+        .unwrap();
+        let cargo_toml = std::fs::read_to_string(work.join("Cargo.toml")).unwrap();
+        assert!(cargo_toml.contains("a__z") && cargo_toml.contains("a__merged"));
+        assert!(!cargo_toml.contains("a__x") && !cargo_toml.contains("a__y"));
+        assert!(
+            work.join("exercises/01/a__x.rs").is_file(),
+            "a module's file"
+        );
+        assert!(work.join("exercises/01/a__merged.rs").is_file());
+        let set = &assembled.set;
+        assert_eq!(set.bin_count, 2);
+        let scopes: Vec<(Option<&str>, Option<&str>)> = set
+            .exercises
+            .iter()
+            .map(|e| (e.bin.as_ref().map(|b| b.name.as_str()), e.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                (Some("a__merged"), Some("m0")),
+                (Some("a__merged"), Some("m1")),
+                (Some("a__z"), None)
+            ]
+        );
     }
 
     #[test]
