@@ -275,6 +275,37 @@ impl<'ast> Visit<'ast> for Blockers {
         self.depth -= 1;
     }
 
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        // `thread::current().id()` reads no name: the thread's id is the same either way.
+        if call.method == "id"
+            && let syn::Expr::Call(current) = &*call.receiver
+            && current.args.is_empty()
+            && let syn::Expr::Path(path) = &*current.func
+            && path.path.segments.len() >= 2
+            && path
+                .path
+                .segments
+                .iter()
+                .rev()
+                .take(2)
+                .map(|s| s.ident.to_string())
+                .eq(["current", "thread"])
+        {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            self.segments(&segments[..segments.len() - 1]);
+            for arg in &call.args {
+                self.visit_expr(arg);
+            }
+            return;
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         self.segments(&segments);
@@ -419,6 +450,7 @@ mod tests {
             "use std::env::args;\n",
             "use std::env as e;\n",
             "fn f() { let _ = std::thread::current().name().map(str::len); }\n",
+            "fn f() { let t = std::thread::current(); let _ = t.id(); }\n",
             "macro_rules! m { () => { $crate::f() }; }\n",
             "fn f() { println!(\"{}\", module_path!()); }\n",
             "fn f() { println!(\"{:?}\", std::env::args()); }\n",
@@ -432,6 +464,12 @@ mod tests {
         ] {
             assert!(!with_tests(learner).is_empty(), "{learner}");
         }
+    }
+
+    #[test]
+    fn a_threads_id_is_no_name() {
+        assert!(with_tests("fn f() { let _ = std::thread::current().id(); }\n").is_empty());
+        assert!(with_tests("fn f() { let _ = thread::current().id(); }\n").is_empty());
     }
 
     #[test]
