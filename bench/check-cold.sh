@@ -77,13 +77,20 @@ separate=$(median separate)
 printf '%-10s %8s s\n' merged "$merged" separate "$separate"
 awk -v a="$separate" -v b="$merged" 'BEGIN { printf "separate/merged: %.2fx (target: merged < 150 s cold on 2 cores)\n", a / b }'
 
-# Merging must change no outcome: the same entries, statuses and messages.
+# Merging must change no outcome: the same entries with the same statuses. Messages name
+# the failing tests, and some of the course's tests race by design (a static shared by
+# tests on parallel threads, timings): which of them fail varies from run to run in either
+# mode, so differing messages are listed, not failed on.
 if command -v jq >/dev/null; then
-    verdicts() { jq -r '.entries[] | [.kind, .name, .status, .message] | @tsv' "$1" | sort; }
-    if diff <(verdicts "$work/report-merged-1.json") <(verdicts "$work/report-separate-1.json") \
-        >"$work/verdicts.diff"; then
-        echo "reports agree on every entry ($(verdicts "$work/report-merged-1.json" | wc -l) entries)"
-    else
-        echo "REPORTS DIFFER:"; cat "$work/verdicts.diff"; keep=1; exit 1
+    statuses() { jq -r '.entries[] | [.kind, .name, .status] | @tsv' "$1" | sort; }
+    messages() { jq -r '.entries[] | [.kind, .name, .message] | @tsv' "$1" | sort; }
+    merged_report="$work/report-merged-1.json" separate_report="$work/report-separate-1.json"
+    if ! diff <(statuses "$merged_report") <(statuses "$separate_report") >"$work/statuses.diff"; then
+        echo "STATUSES DIFFER:"; cat "$work/statuses.diff"; keep=1; exit 1
+    fi
+    echo "reports agree on every entry's status ($(statuses "$merged_report" | wc -l) entries)"
+    if ! diff <(messages "$merged_report") <(messages "$separate_report") >"$work/messages.diff"; then
+        echo "messages differing (which racing tests failed this time):"
+        grep '^[<>]' "$work/messages.diff" | cut -c1-160
     fi
 fi
