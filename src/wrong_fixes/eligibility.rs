@@ -61,7 +61,18 @@ const ROOT_NAMES: &[(&str, &str)] = &[
     // The merged binary is another file, run with a filter argument.
     ("current_exe", "reads the test binary's path"),
     ("args_os", "reads the process arguments"),
+    // Function paths, module included.
+    ("Backtrace", "captures a backtrace"),
+    // Logging filters and printers that go by an event's target: its module path.
+    ("EnvFilter", "filters events by target"),
+    ("Targets", "filters events by target"),
+    ("env_logger", "prints events with their target"),
 ];
+
+/// Methods that read where an event of `tracing` or `log` was emitted: its target (the
+/// module path, by default) or its module path. `tracing::info!` and the like record
+/// `module_path!()` in expansions syn does not see; reading it is what would differ.
+const PATH_METHODS: &[&str] = &["target", "module_path"];
 
 /// Lints that only a crate root's level decides (missing crate docs, unused dependencies
 /// of the crate, reachability from the crate's exports).
@@ -170,6 +181,12 @@ impl Blockers {
                     self.name(&pair[1]);
                 }
                 ("any", "*") => self.note("reads a type's path (`std::any::*`)".into()),
+                ("tracing_subscriber", "fmt" | "filter") => {
+                    self.note(format!(
+                        "prints or filters events by target (`{}::{}`)",
+                        pair[0], pair[1]
+                    ));
+                }
                 ("thread", "current" | "*") => {
                     // Test threads are named after their tests, module included.
                     self.note("reads the current thread's name".into());
@@ -177,14 +194,20 @@ impl Blockers {
                 _ => {}
             }
         }
-        if let Some(last) = segments.last() {
-            self.name(last);
+        for segment in segments {
+            self.name(segment);
         }
     }
 
     fn name(&mut self, name: &str) {
         if let Some((_, why)) = ROOT_NAMES.iter().find(|(n, _)| *n == name) {
             self.note(format!("{why} (`{name}`)"));
+        }
+    }
+
+    fn method(&mut self, name: &str) {
+        if PATH_METHODS.contains(&name) {
+            self.note(format!("reads where an event was emitted (`.{name}()`)"));
         }
     }
 
@@ -212,6 +235,9 @@ impl Blockers {
             match tree {
                 TokenTree::Ident(ident) => {
                     let name = ident.to_string();
+                    if index > 0 && is_punct(&trees[index - 1], '.') {
+                        self.method(&name);
+                    }
                     let next = trees.get(index + 1);
                     if next.is_some_and(|t| is_punct(t, '!')) {
                         let args = match trees.get(index + 2) {
@@ -276,6 +302,7 @@ impl<'ast> Visit<'ast> for Blockers {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.method(&call.method.to_string());
         // `thread::current().id()` reads no name: the thread's id is the same either way.
         if call.method == "id"
             && let syn::Expr::Call(current) = &*call.receiver
@@ -411,7 +438,7 @@ mod tests {
 
     #[test]
     fn ordinary_code_merges() {
-        let honest = "#![allow(dead_code, clippy::all)]\n// wrong fix: x\nuse std::collections::HashMap;\nuse std::sync::OnceLock;\n\nstatic CACHE: OnceLock<u32> = OnceLock::new();\n\npub(crate) fn answer() -> u32 {\n    let _ = std::env::var(\"HOME\");\n    let _ = env!(\"PATH\");\n    let args = vec![1];\n    format!(\"{args:?}\").len() as u32\n}\n\nmod inner {\n    pub(super) fn f() -> u32 { super::answer() }\n}\n\n#[derive(Debug, serde::Serialize)]\n#[serde(rename_all = \"camelCase\")]\nstruct S;\n\nmacro_rules! twice { ($e:expr) => { $e * 2 }; }\n\nfn main() { let _ = twice!(inner::f()); let _: HashMap<u8, u8> = HashMap::new(); }\n";
+        let honest = "#![allow(dead_code, clippy::all)]\nfn log() { tracing::info!(id = 1, \"loaded\"); }\n// wrong fix: x\nuse std::collections::HashMap;\nuse std::sync::OnceLock;\n\nstatic CACHE: OnceLock<u32> = OnceLock::new();\n\npub(crate) fn answer() -> u32 {\n    let _ = std::env::var(\"HOME\");\n    let _ = env!(\"PATH\");\n    let args = vec![1];\n    format!(\"{args:?}\").len() as u32\n}\n\nmod inner {\n    pub(super) fn f() -> u32 { super::answer() }\n}\n\n#[derive(Debug, serde::Serialize)]\n#[serde(rename_all = \"camelCase\")]\nstruct S;\n\nmacro_rules! twice { ($e:expr) => { $e * 2 }; }\n\nfn main() { let _ = twice!(inner::f()); let _: HashMap<u8, u8> = HashMap::new(); }\n";
         assert_eq!(with_tests(honest), Vec::<String>::new());
     }
 
@@ -459,6 +486,11 @@ mod tests {
             "#[ctor::ctor]\nfn init() {}\n",
             "inventory::submit! { 1 }\n",
             "std::arch::global_asm!(\"\");\n",
+            "fn f(e: &tracing::Event) -> &str { e.metadata().target() }\n",
+            "fn f(r: &log::Record) { println!(\"{}\", r.module_path().unwrap_or(\"\")); }\n",
+            "fn f() { tracing_subscriber::fmt().init(); }\n",
+            "fn f() { let _ = tracing_subscriber::EnvFilter::new(\"x=debug\"); }\n",
+            "fn f() { println!(\"{}\", std::backtrace::Backtrace::force_capture()); }\n",
             "const X: &str = \"backlings_wrong_fix_3::tests\";\n",
             "fn f( {\n",
         ] {
