@@ -213,7 +213,8 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub enum Event {
     Build(BuildEvent),
-    /// The build is done; `runs` binaries are about to run.
+    /// The build is done; `runs` runs are about to start (a binary each, or a module of
+    /// a merged binary each).
     Built {
         runs: usize,
         build_time: Duration,

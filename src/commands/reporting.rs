@@ -115,7 +115,7 @@ pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Ent
             }
             Event::Build(_) | Event::TestsAnnounced(_) => {}
             Event::Built { runs, build_time } => progress.note(&format!(
-                "built in {:.1}s; running {runs} binaries",
+                "built in {:.1}s; {runs} to run",
                 build_time.as_secs_f64()
             )),
             Event::Finished(outcome) if first && provisional(&outcome) => {}
