@@ -42,7 +42,9 @@ const ROOT_ATTRIBUTES: &[(&str, &str)] = &[
 /// Macros whose expansion depends on the crate, the file or the binary.
 const ROOT_MACROS: &[(&str, &str)] = &[
     ("module_path", "reads its module path"),
-    // The same file either way, but a file is then read through the crate's layout.
+    // Text included from elsewhere is not inspected here: it could say anything above.
+    // `file!()` names the module's own file, as its own build does, yet code that reads
+    // source by it is what `include*!` is: kept out with them, conservatively.
     ("file", "reads its file name"),
     ("include", "includes a file"),
     ("include_str", "includes a file"),
