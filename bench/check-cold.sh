@@ -56,6 +56,8 @@ run() {
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
     printf '%s\t%s\t%s\t%s\n' "$mode" "$secs" "$code" "$load" >>"$work/results.tsv"
     log "$mode (round $round): ${secs} s, exit $code, load before ${load}"
+    # The builds' own times: the set's (the same in both modes), then the wrong fixes'.
+    grep '^built in' "$work/log-$mode-$round.txt" | sed 's/^/   /' || true
     # Only the target directory's size is of interest afterwards; the space is not.
     du -sh "$target" | awk -v m="$mode" '{ print "   target dir (" m "): " $1 }'
     rm -rf "$target"
