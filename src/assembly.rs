@@ -23,6 +23,37 @@ pub struct Piece {
     pub mutants: Vec<(String, String)>,
 }
 
+/// A crate that holds several pieces as modules, to build them as one binary (the wrong
+/// fixes of one exercise). Its pieces are exercises of the assembly but not bins: each
+/// runs as the module `module` of the host's binary (see [`crate::scope`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The bin's name; its file is `exercises/<dir>/<name>.rs`, beside its pieces.
+    pub name: String,
+    pub dir: Option<String>,
+    /// The crate root: a `#[path]` module per piece.
+    pub text: String,
+    /// (piece's name, module name) for each piece it holds.
+    pub modules: Vec<(String, String)>,
+}
+
+impl Host {
+    /// The host's file, relative to the workspace, as an exercise's would be.
+    pub fn path(&self) -> String {
+        match &self.dir {
+            Some(dir) => format!("exercises/{dir}/{}.rs", self.name),
+            None => format!("exercises/{}.rs", self.name),
+        }
+    }
+
+    fn module_of(&self, piece: &str) -> Option<&str> {
+        self.modules
+            .iter()
+            .find(|(name, _)| name == piece)
+            .map(|(_, module)| module.as_str())
+    }
+}
+
 /// An assembled workspace, loaded as a set. It is locked until dropped, so two
 /// commands never write the same assembly at once.
 #[derive(Debug)]
@@ -83,6 +114,19 @@ pub fn assemble(
     pieces: &[Piece],
     edits: Edits,
 ) -> anyhow::Result<Assembled> {
+    assemble_hosted(work, target, package, pieces, &[], edits)
+}
+
+/// [`assemble`], with some pieces built as modules of `hosts` rather than as bins.
+pub fn assemble_hosted(
+    work: &Path,
+    target: &Path,
+    package: &PackageTemplate,
+    pieces: &[Piece],
+    hosts: &[Host],
+    edits: Edits,
+) -> anyhow::Result<Assembled> {
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let lock = lock_dir(work)?;
     let config = format!(
@@ -93,10 +137,15 @@ pub fn assemble(
     write_if_changed(&work.join(".cargo/config.toml"), config.as_bytes())?;
     let bins: Vec<BinSpec> = pieces
         .iter()
+        .filter(|piece| !hosted(piece))
         .map(|piece| BinSpec {
             name: piece.entry.name.clone(),
             path: piece.entry.exercise_path(),
         })
+        .chain(hosts.iter().map(|host| BinSpec {
+            name: host.name.clone(),
+            path: host.path(),
+        }))
         .collect();
     let cargo_toml = sync::with_bins(&package.cargo_toml, &bins)?;
     write_if_changed(&work.join("Cargo.toml"), cargo_toml.as_bytes())?;
@@ -110,15 +159,19 @@ pub fn assemble(
     write_if_changed(&work.join("info.toml"), manifest_text(pieces).as_bytes())?;
     let exercises = work.join("exercises");
     let mut wanted = Vec::new();
-    for piece in pieces {
-        let path = work.join(piece.entry.exercise_path());
-        write_if_changed(&path, piece.text.as_bytes())?;
+    let files = pieces
+        .iter()
+        .map(|piece| (piece.entry.exercise_path(), &piece.text))
+        .chain(hosts.iter().map(|host| (host.path(), &host.text)));
+    for (path, text) in files {
+        let path = work.join(path);
+        write_if_changed(&path, text.as_bytes())?;
         wanted.push(path);
     }
     remove_others(&exercises, &wanted)?;
     write_mutants(work, pieces)?;
     Ok(Assembled {
-        set: assembled_set(work, target, package, pieces)?,
+        set: assembled_set(work, target, package, pieces, hosts)?,
         _lock: lock,
     })
 }
@@ -130,6 +183,7 @@ fn assembled_set(
     target: &Path,
     package: &PackageTemplate,
     pieces: &[Piece],
+    hosts: &[Host],
 ) -> anyhow::Result<ExerciseSet> {
     let manifest: toml::Table =
         toml::from_str(&package.cargo_toml).context("the assembly's Cargo.toml")?;
@@ -142,15 +196,19 @@ fn assembled_set(
     };
     let package_name = field("name").context("the exercises package has no name")?;
     let edition = field("edition").unwrap_or_else(|| "2015".into());
+    let bin = |name: &str, path: String| BinTarget {
+        package: package_name.clone(),
+        name: name.to_string(),
+        src_path: work.join(path),
+        edition: edition.clone(),
+        package_dir: work.to_path_buf(),
+    };
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
     let bins = pieces
         .iter()
-        .map(|piece| BinTarget {
-            package: package_name.clone(),
-            name: piece.entry.name.clone(),
-            src_path: work.join(piece.entry.exercise_path()),
-            edition: edition.clone(),
-            package_dir: work.to_path_buf(),
-        })
+        .filter(|piece| !hosted(piece))
+        .map(|piece| bin(&piece.entry.name, piece.entry.exercise_path()))
+        .chain(hosts.iter().map(|host| bin(&host.name, host.path())))
         .collect();
     let metadata = Metadata {
         bins,
@@ -159,12 +217,21 @@ fn assembled_set(
     };
     let parsed = crate::manifest::parse(&manifest_text(pieces))
         .map_err(|e| anyhow::anyhow!("the assembly's manifest: {e}"))?;
-    Ok(ExerciseSet::assemble(
-        work,
-        parsed,
-        metadata,
-        Path::to_path_buf,
-    ))
+    let mut set = ExerciseSet::assemble(work, parsed, metadata, Path::to_path_buf);
+    for exercise in &mut set.exercises {
+        if let Some((host, module)) = host_of(hosts, exercise.name()) {
+            exercise.bin = Some(bin(&host.name, host.path()));
+            exercise.scope = Some(module.to_string());
+        }
+    }
+    Ok(set)
+}
+
+/// The host holding the piece named `piece`, and its module there.
+fn host_of<'h>(hosts: &'h [Host], piece: &str) -> Option<(&'h Host, &'h str)> {
+    hosts
+        .iter()
+        .find_map(|host| host.module_of(piece).map(|module| (host, module)))
 }
 
 /// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.
@@ -286,6 +353,60 @@ mod tests {
         assert_eq!(entries[1].timeout, Duration::from_secs(7));
         assert_eq!(entries[1].points, 1);
         assert!(entries[1].test);
+    }
+
+    #[test]
+    fn hosted_pieces_are_modules_of_their_host_not_bins() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = PackageTemplate {
+            cargo_toml: "[package]\nname = \"exercises\"\nedition = \"2024\"\n".into(),
+            lockfile: None,
+            build_script: None,
+        };
+        let pieces = [
+            piece("a__x", Some("01")),
+            piece("a__y", Some("01")),
+            piece("a__z", Some("01")),
+        ];
+        let host = Host {
+            name: "a__merged".into(),
+            dir: Some("01".into()),
+            text: "pub mod m0;\n".into(),
+            modules: vec![("a__x".into(), "m0".into()), ("a__y".into(), "m1".into())],
+        };
+        let work = dir.path().join("work");
+        let assembled = assemble_hosted(
+            &work,
+            &dir.path().join("target"),
+            &package,
+            &pieces,
+            std::slice::from_ref(&host),
+            Edits::Once,
+        )
+        .unwrap();
+        let cargo_toml = std::fs::read_to_string(work.join("Cargo.toml")).unwrap();
+        assert!(cargo_toml.contains("a__z") && cargo_toml.contains("a__merged"));
+        assert!(!cargo_toml.contains("a__x") && !cargo_toml.contains("a__y"));
+        assert!(
+            work.join("exercises/01/a__x.rs").is_file(),
+            "a module's file"
+        );
+        assert!(work.join("exercises/01/a__merged.rs").is_file());
+        let set = &assembled.set;
+        assert_eq!(set.bin_count, 2);
+        let scopes: Vec<(Option<&str>, Option<&str>)> = set
+            .exercises
+            .iter()
+            .map(|e| (e.bin.as_ref().map(|b| b.name.as_str()), e.scope.as_deref()))
+            .collect();
+        assert_eq!(
+            scopes,
+            [
+                (Some("a__merged"), Some("m0")),
+                (Some("a__merged"), Some("m1")),
+                (Some("a__z"), None)
+            ]
+        );
     }
 
     #[test]

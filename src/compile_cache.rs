@@ -65,7 +65,7 @@ impl CompileCache {
             executable: None,
             diagnostics,
             has_errors: true,
-            warnings: 0,
+            ..UnitResult::default()
         })
     }
 
@@ -105,7 +105,7 @@ mod tests {
             executable: None,
             diagnostics: "error[E0308]: mismatched types\n".into(),
             has_errors: true,
-            warnings: 0,
+            ..UnitResult::default()
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Exercise {
     /// The Cargo bin compiling `path`, if the package has one.
     pub bin: Option<BinTarget>,
     pub solution_bin: Option<BinTarget>,
+    /// The module of `bin` that holds this exercise, when `bin` is a crate merging several
+    /// (the wrong fixes of one exercise, built as one test binary): only the tests under
+    /// it are this exercise's, and it runs in a process of its own.
+    pub scope: Option<String>,
 }
 
 /// Which file of an exercise is meant: the learner's, or the solution.
@@ -181,6 +185,7 @@ impl ExerciseSet {
                 Exercise {
                     bin: find_bin(&path),
                     solution_bin: find_bin(&solution),
+                    scope: None,
                     entry,
                     path,
                     solution,

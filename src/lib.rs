@@ -45,6 +45,7 @@ pub mod parts;
 pub mod pipeline;
 pub mod reference;
 pub mod report;
+pub mod scope;
 pub mod services;
 pub mod signals;
 pub mod state;

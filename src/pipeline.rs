@@ -16,6 +16,7 @@ use crate::compile_cache::CompileCache;
 use crate::exercise::{Exercise, ExerciseSet};
 use crate::manifest::Mode;
 use crate::mutants;
+use crate::scope::{Rewriter, Scope};
 use crate::services::{Provision, Services};
 use crate::supervisor::{self, Cancel, Ending, Job, Sink};
 
@@ -224,7 +225,8 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub enum Event {
     Build(BuildEvent),
-    /// The build is done; `runs` binaries are about to run.
+    /// The build is done; `runs` runs are about to start (a binary each, or a module of
+    /// a merged binary each).
     Built {
         runs: usize,
         build_time: Duration,
@@ -331,7 +333,9 @@ fn build_with_cache(
             Some(failure) => {
                 remembered.insert(unit.clone(), failure);
             }
-            None => to_build.push(unit.clone()),
+            // Exercises merged into one crate share its unit: built once.
+            None if !to_build.contains(unit) => to_build.push(unit.clone()),
+            None => {}
         }
     }
     let mut build = cargo::build(
@@ -446,7 +450,12 @@ fn execute_untidy(
         outcome.output = not_a_bin_message(set, file);
         return outcome;
     };
-    let built = build.units.get(unit).cloned().unwrap_or_default();
+    let mut built = build.units.get(unit).cloned().unwrap_or_default();
+    if exercise.scope.is_some() {
+        // A module of a merged crate: the diagnostics about its own file, as rustc names
+        // it (relative to the workspace, like a bin's own path).
+        built = built.for_file(&set.display_path(exercise.file(planned.item.variant)));
+    }
     outcome.output = built.diagnostics.clone();
     outcome.warnings = built.warnings;
     let Some(executable) = built.executable.filter(|_| !built.has_errors) else {
@@ -564,10 +573,29 @@ struct RunSink {
     /// Where the test count goes once libtest announces it (the sink runs on the
     /// supervisor's thread, so it cannot call the caller's `on_event` itself).
     announce: Option<Sender<usize>>,
+    /// For a module of a merged crate: its lines as its own binary would print them.
+    rewriter: Option<Rewriter>,
 }
 
 impl Sink for RunSink {
     fn feed(&mut self, bytes: &[u8]) {
+        match self.rewriter.as_mut().map(|r| r.push(bytes)) {
+            Some(lines) => lines.iter().for_each(|line| self.take(line)),
+            None => self.take(bytes),
+        }
+    }
+}
+
+impl RunSink {
+    /// Ends the run's output: an unfinished last line is read too.
+    fn finish(&mut self) {
+        if let Some(rest) = self.rewriter.as_mut().map(Rewriter::finish) {
+            self.take(&rest);
+        }
+        self.announce = None;
+    }
+
+    fn take(&mut self, bytes: &[u8]) {
         self.output.push(bytes);
         let before = self.tests.announced();
         self.tests.push(bytes);
@@ -617,11 +645,16 @@ fn run_binary(
     if exercise.entry.test {
         job = job.args(["--color", if options.color { "always" } else { "never" }]);
     }
+    let scope = exercise.scope.as_deref().map(Scope::new);
+    if let Some(scope) = &scope {
+        job = job.arg(scope.filter());
+    }
     let (announce, announced) = mpsc::channel();
     let sink = RunSink {
         output: HeadTail::new(options.half_cap),
         tests: TestProgress::default(),
         announce: Some(announce),
+        rewriter: scope.as_ref().map(Scope::rewriter),
     };
     // The forwarder ends when the sink's sender is gone: dropped with the sink on an
     // error, or taken out of it right after the run.
@@ -632,7 +665,7 @@ fn run_binary(
             }
         });
         supervisor::run_merged(&job, sink, cancel).map(|mut done| {
-            done.stdout.announce = None;
+            done.stdout.finish();
             done
         })
     });
@@ -652,7 +685,7 @@ fn run_binary(
     // Every test the binary defines must report. A run that closed with every announced
     // test ok needs nothing more; otherwise the binary's own list of tests (libtest's
     // `--list`) says which ones never reported.
-    let listed = || list_tests(executable, cwd, &Cancel::new());
+    let listed = || list_tests(executable, cwd, scope.as_ref(), &Cancel::new());
     let verdict = match (done.ending, test) {
         (Ending::Cancelled, _) => Verdict::Cancelled,
         (Ending::TimedOut, test) => Verdict::TimedOut {
@@ -750,12 +783,20 @@ fn describe_ending(ending: Ending) -> String {
     }
 }
 
-/// The tests a test binary defines (libtest's `--list`).
-fn list_tests(executable: &Path, cwd: &Path, cancel: &Cancel) -> Result<Vec<String>, String> {
-    let job = Job::new(executable)
+/// The tests a test binary defines (libtest's `--list`), or those of `scope` in it.
+fn list_tests(
+    executable: &Path,
+    cwd: &Path,
+    scope: Option<&Scope>,
+    cancel: &Cancel,
+) -> Result<Vec<String>, String> {
+    let mut job = Job::new(executable)
         .args(["--list", "--format", "terse"])
         .cwd(cwd)
         .timeout(LIST_TIMEOUT);
+    if let Some(scope) = scope {
+        job = job.arg(scope.filter());
+    }
     let listing = supervisor::run_split(&job, Lines::default(), Lines::default(), cancel)
         .map_err(|err| format!("could not start {}: {err}\n", executable.display()))?;
     if !listing.ending.success() {
@@ -765,7 +806,11 @@ fn list_tests(executable: &Path, cwd: &Path, cancel: &Cancel) -> Result<Vec<Stri
             listing.stderr.lines.join("\n")
         ));
     }
-    Ok(capture::parse_test_list(&listing.stdout.lines.join("\n")))
+    let names = capture::parse_test_list(&listing.stdout.lines.join("\n"));
+    Ok(match scope {
+        Some(scope) => names.iter().map(|name| scope.test_name(name)).collect(),
+        None => names,
+    })
 }
 
 /// Listing tests runs no test code; this only bounds a broken binary.
@@ -820,6 +865,7 @@ mod tests {
             output: HeadTail::new(1024),
             tests: TestProgress::default(),
             announce: Some(tx),
+            rewriter: None,
         };
         sink.feed(b"\nrunning 4 te");
         assert!(rx.try_recv().is_err(), "not a whole line yet");

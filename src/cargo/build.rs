@@ -33,12 +33,41 @@ pub struct UnitResult {
     pub has_errors: bool,
     /// Compiler warnings about the unit's own code.
     pub warnings: usize,
+    /// Each diagnostic of `diagnostics` with the file it is about, in order.
+    pub located: Vec<Located>,
+}
+
+/// One compiler diagnostic and the file it is about (`None`: about no file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Located {
+    pub file: Option<String>,
+    pub rendered: String,
+    /// A warning that counts (not rustc's closing tally).
+    pub warning: bool,
 }
 
 impl UnitResult {
     /// Whether cargo got to this unit: it was built, or it failed with a diagnostic.
     pub fn reached(&self) -> bool {
         self.executable.is_some() || self.has_errors
+    }
+
+    /// The result as one module of a merged crate sees it: only the diagnostics about
+    /// `file` (as rustc names it), what its own build would have shown.
+    pub fn for_file(&self, file: &str) -> UnitResult {
+        let mine: Vec<Located> = self
+            .located
+            .iter()
+            .filter(|d| d.file.as_deref() == Some(file))
+            .cloned()
+            .collect();
+        UnitResult {
+            executable: self.executable.clone(),
+            diagnostics: mine.iter().map(|d| d.rendered.as_str()).collect(),
+            has_errors: self.has_errors,
+            warnings: mine.iter().filter(|d| d.warning).count(),
+            located: mine,
+        }
     }
 }
 
@@ -234,10 +263,17 @@ fn collect_units(
                     target,
                     rendered,
                     level,
+                    file,
                 } if target == &unit.bin => {
+                    let warning = level == "warning" && !is_tally(rendered);
                     result.diagnostics.push_str(rendered);
                     result.has_errors |= level == "error";
-                    result.warnings += usize::from(level == "warning" && !is_tally(rendered));
+                    result.warnings += usize::from(warning);
+                    result.located.push(Located {
+                        file: file.clone(),
+                        rendered: rendered.clone(),
+                        warning,
+                    });
                 }
                 _ => {}
             }

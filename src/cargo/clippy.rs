@@ -38,6 +38,7 @@ pub fn clippy(
             target,
             level,
             rendered,
+            ..
         } = message
             && (level == "error" || level == "warning")
         {

@@ -9,7 +9,7 @@ mod metadata;
 
 use std::path::{Path, PathBuf};
 
-pub use build::{BuildEvent, BuildMode, BuildOutput, BuildUnit, UnitResult, build};
+pub use build::{BuildEvent, BuildMode, BuildOutput, BuildUnit, Located, UnitResult, build};
 pub use clippy::clippy;
 pub use messages::{Message, parse_messages};
 pub use metadata::{BinTarget, Metadata, compile_steps, metadata, parse_metadata};

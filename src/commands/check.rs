@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use super::reporting::{self, Group, ReportArgs};
+use super::reporting::{self, Group, ReportArgs, Retry};
 use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
 use crate::manifest::Mode;
@@ -28,6 +28,10 @@ pub struct CheckArgs {
     /// Accept solutions that build with compiler warnings.
     #[arg(long)]
     pub allow_warnings: bool,
+    /// Build each wrong fix as a test binary of its own, none merged with the other wrong
+    /// fixes of its exercise: the same verdicts, slower (to compare and to measure).
+    #[arg(long, hide = true)]
+    pub separate_wrong_fixes: bool,
 }
 
 pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -55,9 +59,15 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             });
         }
     }
-    let wrong = wrong_fixes::find(&set);
-    report.entries.extend(wrong.problems);
-    let assembled = wrong_fixes::assemble(&set, &wrong.pieces)?;
+    let mut wrong = wrong_fixes::find(&set);
+    report.entries.append(&mut wrong.problems);
+    let plan = wrong.plan(!args.separate_wrong_fixes);
+    let assembled = wrong_fixes::assemble(&set, &plan)?;
+    let separately = BuildSeparately {
+        set: &set,
+        wrong: &wrong,
+        plan: &plan,
+    };
     let judge_set = |outcome: &pipeline::Outcome| {
         let mut entry = report::judge_check(outcome, &reporting::outcome_path(&set, outcome));
         let tests_mode = set
@@ -87,12 +97,14 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         set: &set,
         items,
         judge: &judge_set,
+        retry: None,
     }];
     if let Some(assembled) = &assembled {
         groups.push(Group {
             set: &assembled.set,
             items: pipeline::all_exercises(&assembled.set),
             judge: &judge_wrong,
+            retry: Some(&separately),
         });
     }
     report
@@ -102,6 +114,41 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     report.duration = started.elapsed();
     report.sort();
     reporting::finish(&report, &args.report)
+}
+
+/// Wrong fixes whose merged crate did not compile (two of them clash, or one is broken),
+/// built one by one as if merging did not exist: each gets its own verdict.
+struct BuildSeparately<'a> {
+    set: &'a ExerciseSet,
+    wrong: &'a wrong_fixes::Found,
+    plan: &'a wrong_fixes::merge::Plan,
+}
+
+impl Retry for BuildSeparately<'_> {
+    fn wants(&self, outcome: &pipeline::Outcome) -> bool {
+        outcome.verdict == pipeline::Verdict::CompileError && self.plan.is_hosted(&outcome.name)
+    }
+
+    fn run(
+        &self,
+        provisional: &[pipeline::Outcome],
+        options: &pipeline::Options,
+        on_event: &(dyn Fn(pipeline::Event) + Sync),
+    ) -> anyhow::Result<Vec<pipeline::Outcome>> {
+        let names: BTreeSet<&str> = provisional.iter().map(|o| o.name.as_str()).collect();
+        let pieces = self.wrong.separate_pieces(&names);
+        let Some(assembled) = wrong_fixes::assemble_separately(self.set, &pieces)? else {
+            return Ok(Vec::new());
+        };
+        let items = pipeline::all_exercises(&assembled.set);
+        Ok(pipeline::run_batch(
+            &assembled.set,
+            &items,
+            options,
+            &Cancel::new(),
+            on_event,
+        )?)
+    }
 }
 
 /// A passing solution that builds with warnings is a problem unless allowed.

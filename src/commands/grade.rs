@@ -84,6 +84,7 @@ pub fn grade(start: &Path, args: &GradeArgs) -> anyhow::Result<ExitCode> {
             set,
             items: pipeline::all_exercises(set),
             judge: &judge,
+            retry: None,
         }],
         &args.report,
     )?;

@@ -79,6 +79,22 @@ pub struct Group<'a> {
     pub set: &'a ExerciseSet,
     pub items: Vec<Item>,
     pub judge: &'a (dyn Fn(&pipeline::Outcome) -> Entry + Sync),
+    /// Outcomes that are not final, and how to get the final ones.
+    pub retry: Option<&'a dyn Retry>,
+}
+
+/// A second try at some outcomes of a group (wrong fixes whose merged crate did not
+/// compile, built one by one). Those are neither shown nor reported; their retries are.
+pub trait Retry: Sync {
+    /// Whether `outcome` is only provisional.
+    fn wants(&self, outcome: &pipeline::Outcome) -> bool;
+    /// The final outcomes for `provisional`, each with its name.
+    fn run(
+        &self,
+        provisional: &[pipeline::Outcome],
+        options: &Options,
+        on_event: &(dyn Fn(Event) + Sync),
+    ) -> anyhow::Result<Vec<pipeline::Outcome>>;
 }
 
 /// Runs each group's items and turns each outcome into a report entry, with one live
@@ -96,23 +112,42 @@ pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Ent
     };
     let mut entries = Vec::new();
     for group in groups.iter().filter(|g| !g.items.is_empty()) {
-        let outcomes = pipeline::run_batch(
+        let provisional = |o: &pipeline::Outcome| group.retry.is_some_and(|r| r.wants(o));
+        // The first run's provisional outcomes are not shown; their retries are.
+        let on_event = |event, first: bool| match event {
+            Event::Build(cargo::BuildEvent::WaitingForLock) => {
+                progress.note("waiting for the build lock (another cargo is building)")
+            }
+            Event::Build(_) | Event::TestsAnnounced(_) => {}
+            Event::Built { runs, build_time } => progress.note(&format!(
+                "built in {:.1}s; {runs} to run",
+                build_time.as_secs_f64()
+            )),
+            Event::Finished(outcome) if first && provisional(&outcome) => {}
+            Event::Finished(outcome) => progress.finished(&(group.judge)(&outcome)),
+        };
+        let mut outcomes = pipeline::run_batch(
             group.set,
             &group.items,
             &options,
             &Cancel::new(),
-            &|event| match event {
-                Event::Build(cargo::BuildEvent::WaitingForLock) => {
-                    progress.note("waiting for the build lock (another cargo is building)")
-                }
-                Event::Build(_) | Event::TestsAnnounced(_) => {}
-                Event::Built { runs, build_time } => progress.note(&format!(
-                    "built in {:.1}s; running {runs} binaries",
-                    build_time.as_secs_f64()
-                )),
-                Event::Finished(outcome) => progress.finished(&(group.judge)(&outcome)),
-            },
+            &|event| on_event(event, true),
         )?;
+        if let Some(retry) = group.retry {
+            let wanted: Vec<pipeline::Outcome> = outcomes
+                .iter()
+                .filter(|o| retry.wants(o))
+                .cloned()
+                .collect();
+            if !wanted.is_empty() {
+                let mut retried = retry.run(&wanted, &options, &|e| on_event(e, false))?;
+                for outcome in &mut outcomes {
+                    if let Some(at) = retried.iter().position(|r| r.name == outcome.name) {
+                        *outcome = retried.swap_remove(at);
+                    }
+                }
+            }
+        }
         entries.extend(outcomes.iter().map(|o| (group.judge)(o)));
     }
     progress.done();

@@ -3,11 +3,16 @@
 //! learner's part of the exercise (the text above the marker) as a hurried learner would
 //! fix it, its first line a comment naming the anti-pattern. `check` splices each onto
 //! the exercise's tests, builds them together in an assembled workspace that shares the
-//! set's target directory, and expects the tests to fail.
+//! set's target directory, and expects the tests to fail. The wrong fixes of an exercise
+//! are built as one test binary where that cannot change a verdict ([`merge`]).
 
-use std::collections::BTreeMap;
+pub mod eligibility;
+pub mod merge;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use self::merge::Plan;
 use crate::assembly::{self, Assembled, Edits, Piece};
 use crate::exercise::ExerciseSet;
 use crate::parts;
@@ -25,6 +30,8 @@ pub struct Found {
     pub paths: BTreeMap<String, String>,
     /// Bin name → `exercise/variant`, for reports.
     pub labels: BTreeMap<String, String>,
+    /// Bin name → the exercise's name.
+    pub exercises: BTreeMap<String, String>,
     pub problems: Vec<Entry>,
 }
 
@@ -96,6 +103,7 @@ pub fn find(set: &ExerciseSet) -> Found {
                 mutants: crate::mutants::files(&set.root, &name),
             });
             found.paths.insert(bin.clone(), shown);
+            found.exercises.insert(bin.clone(), name.clone());
             found.labels.insert(bin, format!("{name}/{variant}"));
         }
     }
@@ -116,15 +124,59 @@ fn splice(wrong: &str, exercise: &parts::Parts) -> String {
     exercise.with_editable(editable)
 }
 
-/// Builds the assembled workspace of the wrong fixes, beside the set's own target
-/// directory so dependencies are shared. `None` when there are none.
-pub fn assemble(set: &ExerciseSet, pieces: &[Piece]) -> anyhow::Result<Option<Assembled>> {
+impl Found {
+    /// How to build the wrong fixes first: merged where possible, or each on its own.
+    pub fn plan(&self, merging: bool) -> Plan {
+        if !merging {
+            return Plan::separate(&self.pieces);
+        }
+        merge::plan(&self.pieces, &|piece| {
+            self.exercises
+                .get(&piece.entry.name)
+                .cloned()
+                .unwrap_or_default()
+        })
+    }
+
+    /// The wrong fixes named `names`, as pieces of their own.
+    pub fn separate_pieces(&self, names: &BTreeSet<&str>) -> Vec<Piece> {
+        self.pieces
+            .iter()
+            .filter(|p| names.contains(p.entry.name.as_str()))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Builds the assembled workspace of the wrong fixes as `plan` says, beside the set's own
+/// target directory so dependencies are shared. `None` when there are none.
+pub fn assemble(set: &ExerciseSet, plan: &Plan) -> anyhow::Result<Option<Assembled>> {
+    assemble_in(set, "wrong-fixes", &plan.pieces, &plan.hosts)
+}
+
+/// The workspace that builds `pieces` one by one after their merged crate failed to
+/// compile. A workspace of its own, so that the first one's files (and cargo's
+/// fingerprints of them) stay as they are for the next `check`.
+pub fn assemble_separately(
+    set: &ExerciseSet,
+    pieces: &[Piece],
+) -> anyhow::Result<Option<Assembled>> {
+    assemble_in(set, "wrong-fixes-separate", pieces, &[])
+}
+
+fn assemble_in(
+    set: &ExerciseSet,
+    dir: &str,
+    pieces: &[Piece],
+    hosts: &[assembly::Host],
+) -> anyhow::Result<Option<Assembled>> {
     if pieces.is_empty() {
         return Ok(None);
     }
     let package = PackageTemplate::from_dir(&set.root)?;
-    let work = set.target_dir.join("backlings").join("wrong-fixes");
-    assembly::assemble(&work, &set.target_dir, &package, pieces, Edits::Once).map(Some)
+    let work = set.target_dir.join("backlings").join(dir);
+    assembly::assemble_hosted(&work, &set.target_dir, &package, pieces, hosts, Edits::Once)
+        .map(Some)
 }
 
 fn file_name(path: &Path) -> String {

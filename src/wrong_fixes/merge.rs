@@ -1,0 +1,298 @@
+//! Building the wrong fixes of an exercise as one test binary. Each of the hundreds of
+//! wrong fixes of a course is otherwise a test binary of its own, each linking the whole
+//! of the course's dependencies: most of a cold `check`. Merged, the wrong fixes of an
+//! exercise are one crate, a module each (the same file, at the same path), and each
+//! still runs in a process of its own with libtest's filter for its module
+//! ([`crate::scope`]).
+//!
+//! Merging must never change an outcome, so it is kept to what cannot: test exercises
+//! (not programs, mutant-killing tests or clippy-checked ones), whose whole file passes
+//! [`eligibility`](super::eligibility); a merged crate that does not compile has its
+//! wrong fixes built one by one again, so each gets its own verdict.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::LineColumn;
+use syn::spanned::Spanned;
+
+use super::eligibility::{self, MODULE_PREFIX};
+use crate::assembly::{Host, Piece};
+use crate::manifest::Mode;
+use crate::parts;
+use crate::reference::Fnv;
+
+/// The first build of a set's wrong fixes: pieces (hosted ones as modules, their text
+/// made fit for it, the others as bins of their own) and the crates hosting them.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub pieces: Vec<Piece>,
+    pub hosts: Vec<Host>,
+}
+
+impl Plan {
+    /// Builds every piece as a bin of its own (merging turned off).
+    pub fn separate(pieces: &[Piece]) -> Self {
+        Self {
+            pieces: pieces.to_vec(),
+            hosts: Vec::new(),
+        }
+    }
+
+    /// Whether the piece named `name` is a module of a merged crate.
+    pub fn is_hosted(&self, name: &str) -> bool {
+        self.hosts
+            .iter()
+            .any(|h| h.modules.iter().any(|(piece, _)| piece == name))
+    }
+}
+
+/// Plans the build of `pieces` (wrong fixes; `exercise_of` names each one's exercise):
+/// those of one exercise that may merge are modules of one host, when there are two or
+/// more; the rest are built as before. Pieces keep their order and names.
+pub fn plan(pieces: &[Piece], exercise_of: &dyn Fn(&Piece) -> String) -> Plan {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, piece) in pieces.iter().enumerate() {
+        if mergeable(piece) {
+            groups.entry(exercise_of(piece)).or_default().push(index);
+        }
+    }
+    let taken: BTreeSet<&str> = pieces.iter().map(|p| p.entry.name.as_str()).collect();
+    let mut planned = Plan::separate(pieces);
+    for (exercise, members) in groups.into_iter().filter(|(_, m)| m.len() >= 2) {
+        let mut modules = Vec::new();
+        for (number, &index) in members.iter().enumerate() {
+            let piece = &mut planned.pieces[index];
+            piece.text = allow_dead_main(&piece.text);
+            modules.push((piece.entry.name.clone(), format!("{MODULE_PREFIX}{number}")));
+        }
+        let member_pieces: Vec<&Piece> = members.iter().map(|&i| &planned.pieces[i]).collect();
+        let name = host_name(&exercise, &taken);
+        planned.hosts.push(Host {
+            text: host_text(&exercise, &member_pieces, &modules),
+            dir: pieces[members[0]].entry.dir.clone(),
+            name,
+            modules,
+        });
+    }
+    planned
+}
+
+/// Whether a piece may be a module of a merged crate (its text aside, see
+/// [`eligibility`]): only a test exercise's tests can be told apart by libtest's filter;
+/// a tests-mode exercise's verdict also needs its file spliced onto mutants, and a
+/// clippy-checked one would be linted as the whole merged crate.
+fn mergeable(piece: &Piece) -> bool {
+    let entry = &piece.entry;
+    entry.test
+        && entry.mode == Mode::Fix
+        && !entry.strict_clippy
+        && eligibility::blockers(&piece.text).is_empty()
+}
+
+/// A bin name for the host of `exercise`'s wrong fixes that no wrong fix has.
+fn host_name(exercise: &str, taken: &BTreeSet<&str>) -> String {
+    let mut name = format!("{exercise}__merged");
+    while taken.contains(name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// The host's crate root: a public module per piece, from the piece's own file beside
+/// it. Public, because a bin crate's root treats its `pub` items as used: so do they,
+/// and its own build's dead-code warnings are what it gets. The digest of the modules'
+/// text makes the root change with them (remembered compile errors are keyed on it).
+fn host_text(exercise: &str, pieces: &[&Piece], modules: &[(String, String)]) -> String {
+    let mut digest = Fnv::default();
+    for piece in pieces {
+        digest.write(piece.entry.name.as_bytes());
+        digest.write(piece.text.as_bytes());
+    }
+    let mut text = format!(
+        "// Written by backlings: the wrong fixes of `{exercise}` as one test binary, a module\n\
+         // each; each runs in its own process, with libtest's filter for its module.\n\
+         // Modules' digest: {:016x}\n",
+        digest.0
+    );
+    for (piece, module) in modules {
+        text.push_str(&format!("#[path = \"{piece}.rs\"]\npub mod {module};\n"));
+    }
+    text.push_str("\nfn main() {}\n");
+    text
+}
+
+/// `text` with `#[allow(dead_code)]` on its top-level `fn main`: a test harness marks the
+/// crate root's `main` so (and what only `main` uses is not dead); a module's `main` is
+/// an ordinary function. The attribute takes a blank line before `main` when there is
+/// one, so that no line or column of the file moves; otherwise it goes on `main`'s line.
+fn allow_dead_main(text: &str) -> String {
+    const ALLOW: &str = "#[allow(dead_code)]";
+    let Ok(file) = syn::parse_file(text) else {
+        return text.to_string();
+    };
+    let mut previous_end = file
+        .attrs
+        .last()
+        .and_then(|a| offset(text, a.span().end()))
+        .unwrap_or(0);
+    for item in &file.items {
+        let start = offset(text, item.span().start());
+        if let (syn::Item::Fn(function), Some(start)) = (item, start)
+            && function.sig.ident == "main"
+        {
+            return match blank_line(text, previous_end..start) {
+                Some(line) => format!("{}{ALLOW}{}", &text[..line.start], &text[line.end..]),
+                None => format!("{}{ALLOW} {}", &text[..start], &text[start..]),
+            };
+        }
+        previous_end = offset(text, item.span().end()).unwrap_or(previous_end);
+    }
+    text.to_string()
+}
+
+fn offset(text: &str, at: LineColumn) -> Option<usize> {
+    parts::byte_offset(text, at)
+}
+
+/// The last blank line wholly in `gap` (between two items: a comment's line may not be
+/// touched, nor may anything in a block comment).
+fn blank_line(text: &str, gap: std::ops::Range<usize>) -> Option<std::ops::Range<usize>> {
+    let between = text.get(gap.clone())?;
+    if between.contains("/*") {
+        return None;
+    }
+    let mut found = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        let range = start..start + content.len();
+        if range.start >= gap.start
+            && range.end <= gap.end
+            && line.ends_with('\n')
+            && content.trim().is_empty()
+        {
+            found = Some(range);
+        }
+        start += line.len();
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::ExerciseEntry;
+
+    const TESTS: &str = "// Tests: do not edit below this line.\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn answers() {\n        assert_eq!(answer(), 42);\n    }\n}\n";
+
+    fn piece(name: &str, learner: &str) -> Piece {
+        Piece {
+            entry: ExerciseEntry::sample(name, Some("01_x")),
+            text: format!("{learner}\n{TESTS}"),
+            mutants: Vec::new(),
+        }
+    }
+
+    fn exercise_of(piece: &Piece) -> String {
+        piece
+            .entry
+            .name
+            .split("__")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn the_mergeable_wrong_fixes_of_an_exercise_share_a_host() {
+        let pieces = [
+            piece("a1__off", "fn answer() -> u32 { 43 }\n\nfn main() {}"),
+            piece(
+                "a1__alloc",
+                "#[global_allocator]\nstatic A: std::alloc::System = std::alloc::System;\nfn answer() -> u32 { 41 }",
+            ),
+            piece("a1__merged", "fn answer() -> u32 { 40 }"),
+            piece("b1__only", "fn answer() -> u32 { 0 }"),
+        ];
+        let plan = plan(&pieces, &exercise_of);
+        assert_eq!(plan.pieces.len(), 4, "every piece is still there, in order");
+        let names: Vec<&str> = plan.pieces.iter().map(|p| p.entry.name.as_str()).collect();
+        assert_eq!(names, ["a1__off", "a1__alloc", "a1__merged", "b1__only"]);
+        assert_eq!(
+            plan.hosts.len(),
+            1,
+            "b1 has one wrong fix: nothing to merge"
+        );
+        let host = &plan.hosts[0];
+        assert_eq!(host.name, "a1__merged_", "not a wrong fix's name");
+        assert_eq!(host.path(), "exercises/01_x/a1__merged_.rs");
+        assert_eq!(
+            host.modules,
+            [
+                ("a1__off".to_string(), "backlings_wrong_fix_0".to_string()),
+                (
+                    "a1__merged".to_string(),
+                    "backlings_wrong_fix_1".to_string()
+                ),
+            ]
+        );
+        assert!(
+            host.text
+                .contains("#[path = \"a1__off.rs\"]\npub mod backlings_wrong_fix_0;\n")
+        );
+        assert!(host.text.ends_with("fn main() {}\n"));
+        assert!(plan.is_hosted("a1__off") && !plan.is_hosted("a1__alloc"));
+        assert!(
+            plan.pieces[0]
+                .text
+                .contains("#[allow(dead_code)]\nfn main() {}")
+        );
+        assert_eq!(plan.pieces[1].text, pieces[1].text, "not hosted: as it was");
+    }
+
+    #[test]
+    fn programs_and_tests_mode_exercises_are_not_merged() {
+        let mut program = piece("a1__x", "fn answer() -> u32 { 1 }");
+        program.entry.test = false;
+        let mut tests_mode = piece("a1__y", "fn answer() -> u32 { 2 }");
+        tests_mode.entry.mode = Mode::Tests;
+        let mut clippy = piece("a1__z", "fn answer() -> u32 { 3 }");
+        clippy.entry.strict_clippy = true;
+        let fine = piece("a1__w", "fn answer() -> u32 { 4 }");
+        let plan = plan(&[program, tests_mode, clippy, fine], &exercise_of);
+        assert!(plan.hosts.is_empty());
+    }
+
+    #[test]
+    fn the_host_changes_with_its_modules() {
+        let a = [
+            piece("a1__p", "fn answer() -> u32 { 1 }"),
+            piece("a1__q", "fn answer() -> u32 { 2 }"),
+        ];
+        let mut b = a.clone();
+        b[1].text = b[1].text.replace("2", "3");
+        assert_ne!(
+            plan(&a, &exercise_of).hosts[0].text,
+            plan(&b, &exercise_of).hosts[0].text
+        );
+    }
+
+    #[test]
+    fn main_is_allowed_dead_without_moving_a_line() {
+        let text = "// wrong fix: x\n#![allow(unused)]\nfn answer() -> u32 { 1 }\n\n/// Runs it.\nfn main() {\n    answer();\n}\n";
+        let allowed = allow_dead_main(text);
+        assert_eq!(
+            allowed,
+            text.replace("\n\n/// Runs", "\n#[allow(dead_code)]\n/// Runs")
+        );
+        assert_eq!(allowed.lines().count(), text.lines().count());
+        let tight = "fn answer() -> u32 { 1 }\nfn main() {}\n";
+        assert_eq!(
+            allow_dead_main(tight),
+            "fn answer() -> u32 { 1 }\n#[allow(dead_code)] fn main() {}\n"
+        );
+        let commented = "fn a() {}\n/*\n\n*/\nfn main() {}\n";
+        assert!(allow_dead_main(commented).contains("*/\n#[allow(dead_code)] fn main"));
+        assert_eq!(allow_dead_main("fn answer() {}\n"), "fn answer() {}\n");
+    }
+}
