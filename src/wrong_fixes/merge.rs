@@ -67,6 +67,7 @@ pub fn plan(pieces: &[Piece], own: &[Piece], exercise_of: &dyn Fn(&Piece) -> Str
     planned.pieces.extend(
         own.iter()
             .filter(|p| p.solution.is_some() && mergeable(p))
+            .filter(|p| keeps_columns(&p.text) && p.solution.as_deref().is_some_and(keeps_columns))
             .filter(|p| !taken.contains(p.entry.name.as_str()))
             .cloned(),
     );
@@ -166,13 +167,20 @@ fn host_text(exercise: &str, pieces: &[&Piece], modules: &[(String, String)]) ->
 
 /// `text` with `#[allow(dead_code)]` on its top-level `fn main`: a test harness marks the
 /// crate root's `main` so (and what only `main` uses is not dead); a module's `main` is
-/// an ordinary function. The attribute takes a blank line before `main` when there is
-/// one, so that no line or column of the file moves; otherwise it goes on `main`'s line.
+/// an ordinary function. See [`dead_main_allowed`] for where it goes.
 fn allow_dead_main(text: &str) -> String {
+    dead_main_allowed(text).map_or_else(|| text.to_string(), |(allowed, _)| allowed)
+}
+
+/// [`allow_dead_main`]'s text, and whether a column of `main`'s line moved; `None`
+/// without a top-level `main`. The attribute takes a blank line before `main` when there
+/// is one, or else the end of the line before it when nothing else is there, so that no
+/// line or column of the file moves; otherwise it goes on `main`'s line (its columns
+/// move: only a wrong fix's diagnostics may, they are not compared with a build of its
+/// own).
+fn dead_main_allowed(text: &str) -> Option<(String, bool)> {
     const ALLOW: &str = "#[allow(dead_code)]";
-    let Ok(file) = syn::parse_file(text) else {
-        return text.to_string();
-    };
+    let file = syn::parse_file(text).ok()?;
     let mut previous_end = file
         .attrs
         .last()
@@ -183,14 +191,31 @@ fn allow_dead_main(text: &str) -> String {
         if let (syn::Item::Fn(function), Some(start)) = (item, start)
             && function.sig.ident == "main"
         {
-            return match blank_line(text, previous_end..start) {
-                Some(line) => format!("{}{ALLOW}{}", &text[..line.start], &text[line.end..]),
-                None => format!("{}{ALLOW} {}", &text[..start], &text[start..]),
-            };
+            if let Some(line) = blank_line(text, previous_end..start) {
+                let allowed = format!("{}{ALLOW}{}", &text[..line.start], &text[line.end..]);
+                return Some((allowed, false));
+            }
+            let line_end = text[previous_end..start]
+                .find('\n')
+                .map(|at| previous_end + at)
+                .filter(|&end| previous_end > 0 && text[previous_end..end].trim().is_empty());
+            return Some(match line_end {
+                Some(end) => (format!("{} {ALLOW}{}", &text[..end], &text[end..]), false),
+                None => (
+                    format!("{}{ALLOW} {}", &text[..start], &text[start..]),
+                    true,
+                ),
+            });
         }
         previous_end = offset(text, item.span().end()).unwrap_or(previous_end);
     }
-    text.to_string()
+    None
+}
+
+/// Whether `text` can be a module with no line or column of it moved (a set's own file,
+/// whose diagnostics must read as its own build's).
+fn keeps_columns(text: &str) -> bool {
+    dead_main_allowed(text).is_none_or(|(_, moved)| !moved)
 }
 
 fn offset(text: &str, at: LineColumn) -> Option<usize> {
@@ -401,10 +426,21 @@ mod tests {
         let tight = "fn answer() -> u32 { 1 }\nfn main() {}\n";
         assert_eq!(
             allow_dead_main(tight),
-            "fn answer() -> u32 { 1 }\n#[allow(dead_code)] fn main() {}\n"
+            "fn answer() -> u32 { 1 } #[allow(dead_code)]\nfn main() {}\n"
+        );
+        let first = "fn main() {}\n";
+        assert_eq!(allow_dead_main(first), "#[allow(dead_code)] fn main() {}\n");
+        assert!(keeps_columns(tight) && !keeps_columns(first) && keeps_columns("fn a() {}"));
+        let trailing = "fn a() {} // a\nfn main() {}\n";
+        assert!(
+            !keeps_columns(trailing),
+            "the attribute would be in the comment"
         );
         let commented = "fn a() {}\n/*\n\n*/\nfn main() {}\n";
-        assert!(allow_dead_main(commented).contains("*/\n#[allow(dead_code)] fn main"));
+        assert_eq!(
+            allow_dead_main(commented),
+            "fn a() {} #[allow(dead_code)]\n/*\n\n*/\nfn main() {}\n"
+        );
         assert_eq!(allow_dead_main("fn answer() {}\n"), "fn answer() {}\n");
     }
 }

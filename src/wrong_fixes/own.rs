@@ -5,8 +5,9 @@
 //!
 //! The assembly is a copy of the set's package, not the set itself, so an exercise joins
 //! only where that copy builds and runs it as the set would: never where the set has
-//! cargo configuration or a build script of its own (the copy is built elsewhere), where
-//! its Cargo bins are not what info.toml says, or where a bin has an edition of its own.
+//! cargo configuration, a toolchain file or a build script of its own (the copy is built
+//! elsewhere), where its Cargo bins are not what info.toml says or say more than a name
+//! and a path (the copy's say no more), or where a bin has an edition of its own.
 //! Each still runs in the set's package folder, as its own bin does. The rest (a file's
 //! own eligibility, programs, tests-mode and clippy-checked exercises) is [`merge`]'s.
 //!
@@ -22,7 +23,8 @@ use crate::reference::PackageTemplate;
 /// named as its exercise, with its solution. `bins_in_sync`: the set's Cargo bins are
 /// what info.toml calls for.
 pub fn pieces(set: &ExerciseSet, package: &PackageTemplate, bins_in_sync: bool) -> Vec<Piece> {
-    if !bins_in_sync || package.build_script.is_some() || has_cargo_config(set) {
+    if !bins_in_sync || package.build_script.is_some() || has_own_settings(set) || !plain_bins(set)
+    {
         return Vec::new();
     }
     let edition = package_edition(&package.cargo_toml);
@@ -66,9 +68,30 @@ fn package_edition(cargo_toml: &str) -> Option<String> {
     )
 }
 
-/// Cargo configuration the set's builds read and its copy's would not (or not alike):
-/// in the set's folder or its package's.
-fn has_cargo_config(set: &ExerciseSet) -> bool {
+/// Whether every `[[bin]]` of the set's package says only its name and path.
+fn plain_bins(set: &ExerciseSet) -> bool {
+    let path = crate::sync::exercises_manifest(&set.root).ok();
+    let text = path.and_then(|path| std::fs::read_to_string(path).ok());
+    text.is_some_and(|text| bins_are_plain(&text))
+}
+
+fn bins_are_plain(cargo_toml: &str) -> bool {
+    let Ok(manifest) = toml::from_str::<toml::Table>(cargo_toml) else {
+        return false;
+    };
+    let plain = |bin: &toml::Value| {
+        bin.as_table()
+            .is_some_and(|t| t.keys().all(|k| k == "name" || k == "path"))
+    };
+    match manifest.get("bin") {
+        None => true,
+        Some(bins) => bins.as_array().is_some_and(|bins| bins.iter().all(plain)),
+    }
+}
+
+/// Cargo configuration or a toolchain file that the set's builds read and its copy's
+/// would not (or not alike): in the set's folder or its package's.
+fn has_own_settings(set: &ExerciseSet) -> bool {
     let dirs = set
         .exercises
         .iter()
@@ -81,9 +104,14 @@ fn has_cargo_config(set: &ExerciseSet) -> bool {
         .flatten()
         .chain([set.root.as_path()]);
     dirs.into_iter().any(|dir: &Path| {
-        ["config.toml", "config"]
-            .iter()
-            .any(|name| dir.join(".cargo").join(name).exists())
+        [
+            ".cargo/config.toml",
+            ".cargo/config",
+            "rust-toolchain.toml",
+            "rust-toolchain",
+        ]
+        .iter()
+        .any(|name| dir.join(name).exists())
     })
 }
 
@@ -111,6 +139,62 @@ pub fn run_in_set_folders(assembled: &mut ExerciseSet, set: &ExerciseSet) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cargo::BinTarget;
+    use crate::manifest::ExerciseEntry;
+
+    /// An exercise in `dir` whose bins have `edition`.
+    fn exercise(dir: &Path, edition: &str) -> Exercise {
+        let (path, solution) = (dir.join("a1.rs"), dir.join("a1_sol.rs"));
+        std::fs::write(&path, "fn main() {}\n").unwrap();
+        std::fs::write(&solution, "fn main() {}\n").unwrap();
+        let bin = |name: &str, src_path: &Path| BinTarget {
+            package: "exercises".into(),
+            name: name.into(),
+            src_path: src_path.to_path_buf(),
+            edition: edition.into(),
+            package_dir: dir.to_path_buf(),
+        };
+        Exercise {
+            entry: ExerciseEntry::sample("a1", None),
+            bin: Some(bin("a1", &path)),
+            solution_bin: Some(bin("a1_sol", &solution)),
+            path,
+            solution,
+            scope: None,
+            solution_scope: None,
+        }
+    }
+
+    #[test]
+    fn bins_that_say_more_than_name_and_path_keep_the_sets_build() {
+        let bin = |extra: &str| {
+            format!("[package]\nname = \"e\"\n\n[[bin]]\nname = \"a1\"\npath = \"a1.rs\"\n{extra}")
+        };
+        assert!(bins_are_plain(&bin("")));
+        assert!(bins_are_plain("[package]\nname = \"e\"\n"));
+        assert!(!bins_are_plain(&bin("harness = false\n")));
+        assert!(!bins_are_plain(&bin("required-features = [\"x\"]\n")));
+        assert!(!bins_are_plain("not toml ["));
+    }
+
+    #[test]
+    fn an_exercise_joins_when_both_files_are_checked_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(joins(&exercise(dir.path(), "2024"), Some("2024")));
+        assert!(
+            !joins(&exercise(dir.path(), "2021"), Some("2024")),
+            "a bin's own edition"
+        );
+        let mut unchecked = exercise(dir.path(), "2024");
+        unchecked.entry.skip_check_unsolved = true;
+        assert!(!joins(&unchecked, Some("2024")));
+        let mut unsolved = exercise(dir.path(), "2024");
+        unsolved.solution = dir.path().join("missing.rs");
+        assert!(!joins(&unsolved, Some("2024")));
+        let mut no_bin = exercise(dir.path(), "2024");
+        no_bin.solution_bin = None;
+        assert!(!joins(&no_bin, Some("2024")));
+    }
 
     #[test]
     fn the_copy_builds_in_the_packages_edition() {
