@@ -1,7 +1,7 @@
 //! `check` builds each exercise (as shipped) and its solution as modules of the merged
 //! crate of its wrong fixes (or of their own, with none): every entry of the report is
 //! what separate builds give (`--no-merge`): verdicts, failed tests, output, warnings,
-//! timeouts, tests that never reported, compile errors (which fall back to the set's own
+//! timeouts, tests that never reported, no tests at all, compile errors (which fall back to the set's own
 //! bins), programs (never merged).
 
 mod common;
@@ -53,6 +53,12 @@ fn fixture() -> Fixture {
         Ex::new("x1", &file("", "    std::process::exit(0)")).solution(&solved),
         // A solution that fails.
         Ex::new("s1", &file("", "    0")).solution(&file("", "    43")),
+        // No tests at all, in either file.
+        Ex::new(
+            "n1",
+            "// No tests.\n\nfn main() {}\n\n#[cfg(test)]\nmod tests {}\n",
+        )
+        .solution("// No tests.\n\nfn main() {}\n\n#[cfg(test)]\nmod tests {}\n"),
         // A program: never merged.
         Ex::new(
             "r1",
@@ -139,7 +145,7 @@ fn merged_exercises_and_solutions_give_the_outcomes_of_their_own_bins() {
     let (merged, merged_progress) = entries(&set, &[]);
     let work = set.path("target/backlings/wrong-fixes");
     // Every test exercise is merged with its solution (and wrong fixes); the program is not.
-    for name in ["p1", "w1", "e1", "t1", "x1", "s1"] {
+    for name in ["p1", "w1", "e1", "t1", "x1", "s1", "n1"] {
         let host = std::fs::read_to_string(work.join(format!("{name}__merged.rs")))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
@@ -149,7 +155,7 @@ fn merged_exercises_and_solutions_give_the_outcomes_of_their_own_bins() {
     }
     assert!(!work.join("r1__merged.rs").exists());
     let manifest = std::fs::read_to_string(work.join("Cargo.toml")).unwrap();
-    assert_eq!(manifest.matches("[[bin]]").count(), 6, "{manifest}");
+    assert_eq!(manifest.matches("[[bin]]").count(), 7, "{manifest}");
     // The set built only the program and the exercise that did not compile merged (its
     // solution; itself failed): the others ran as modules.
     let built: Vec<String> = std::fs::read_dir(set.path("target/debug/deps"))
@@ -168,7 +174,7 @@ fn merged_exercises_and_solutions_give_the_outcomes_of_their_own_bins() {
 
     let (separate, separate_progress) = entries(&set, &["--no-merge"]);
     assert!(!work.join("w1__merged.rs").exists(), "nothing merged");
-    assert_eq!(merged.len(), 16, "{merged:#?}");
+    assert_eq!(merged.len(), 18, "{merged:#?}");
     for (merged, separate) in merged.iter().zip(&separate) {
         assert_eq!(merged, separate);
     }
@@ -190,6 +196,7 @@ fn merged_exercises_and_solutions_give_the_outcomes_of_their_own_bins() {
     assert!(!output.contains("`main`"), "{output}");
     assert_eq!(status("exercise", "e1"), "compile_error");
     assert_eq!(status("exercise", "t1"), "timed_out");
+    assert_eq!(status("solution", "n1"), "no_tests");
     assert_eq!(entry(&merged, "solution", "s1")["ok"], false);
     let failed = entry(&merged, "exercise", "p1")["output"].as_str().unwrap();
     assert!(
