@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Times a cold `backlings check` of the bundled course with the wrong fixes of each
-# exercise merged into one test binary (the default) and with each built on its own
-# (`--separate-wrong-fixes`), in the same run: a fresh target directory for every check,
+# Times a cold `backlings check` of the bundled course with the wrong fixes, exercise and
+# solution of each exercise merged into one test binary (the default) and with each built
+# on its own (`--no-merge`), in the same run: a fresh target directory for every check,
 # the order alternating between rounds. Prints both times (medians) and their ratio, and
 # checks that both reports agree on every entry's status and message. The course is a
 # clone of this repository's HEAD; the cargo registry is assumed downloaded.
@@ -42,7 +42,7 @@ now() { date +%s.%N; }
 # run MODE ROUND: one cold check; appends "mode seconds exit load" to results.tsv.
 run() {
     local mode=$1 round=$2 flag=()
-    [ "$mode" = separate ] && flag=(--separate-wrong-fixes)
+    [ "$mode" = separate ] && flag=(--no-merge)
     local target="$work/target-$mode-$round"
     rm -rf "$target"
     local load t0 t1 code=0
@@ -56,7 +56,8 @@ run() {
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
     printf '%s\t%s\t%s\t%s\n' "$mode" "$secs" "$code" "$load" >>"$work/results.tsv"
     log "$mode (round $round): ${secs} s, exit $code, load before ${load}"
-    # The builds' own times: the set's (the same in both modes), then the wrong fixes'.
+    # The builds' own times: the set's (merged: only what could not merge), then the
+    # merged crates' (and the fallbacks').
     grep '^built in' "$work/log-$mode-$round.txt" | sed 's/^/   /' || true
     # Only the target directory's size is of interest afterwards; the space is not.
     du -sh "$target" | awk -v m="$mode" '{ print "   target dir (" m "): " $1 }'

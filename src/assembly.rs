@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::cargo::{BinTarget, Metadata};
-use crate::exercise::ExerciseSet;
+use crate::exercise::{ExerciseSet, Variant};
 use crate::manifest::ExerciseEntry;
 use crate::reference::{Fnv, PackageTemplate};
 use crate::sync::{self, BinSpec};
@@ -21,33 +21,40 @@ pub struct Piece {
     pub entry: ExerciseEntry,
     pub text: String,
     pub mutants: Vec<(String, String)>,
+    /// A solution file beside it, at the entry's solution path: only as a module of a
+    /// host (a set's own exercise and solution, merged with its wrong fixes).
+    pub solution: Option<String>,
 }
 
 /// A crate that holds several pieces as modules, to build them as one binary (the wrong
-/// fixes of one exercise). Its pieces are exercises of the assembly but not bins: each
-/// runs as the module `module` of the host's binary (see [`crate::scope`]).
+/// fixes of one exercise, and its exercise and solution). Its pieces are exercises of the
+/// assembly but not bins: each runs as the module `module` of the host's binary (see
+/// [`crate::scope`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
-    /// The bin's name; its file is `exercises/<dir>/<name>.rs`, beside its pieces.
+    /// The bin's name; its file is `<name>.rs` at the workspace's top.
     pub name: String,
-    pub dir: Option<String>,
     /// The crate root: a `#[path]` module per piece.
     pub text: String,
     /// (piece's name, module name) for each piece it holds.
     pub modules: Vec<(String, String)>,
+    /// (piece's name, module name) for each piece whose solution it holds.
+    pub solutions: Vec<(String, String)>,
 }
 
 impl Host {
-    /// The host's file, relative to the workspace, as an exercise's would be.
+    /// The host's file, relative to the workspace. At the top, so that rustc names its
+    /// modules' files `exercises/…` and `solutions/…`, as a set's own build does.
     pub fn path(&self) -> String {
-        match &self.dir {
-            Some(dir) => format!("exercises/{dir}/{}.rs", self.name),
-            None => format!("exercises/{}.rs", self.name),
-        }
+        format!("{}.rs", self.name)
     }
 
-    fn module_of(&self, piece: &str) -> Option<&str> {
-        self.modules
+    fn module_of(&self, piece: &str, variant: Variant) -> Option<&str> {
+        let modules = match variant {
+            Variant::Exercise => &self.modules,
+            Variant::Solution => &self.solutions,
+        };
+        modules
             .iter()
             .find(|(name, _)| name == piece)
             .map(|(_, module)| module.as_str())
@@ -126,7 +133,7 @@ pub fn assemble_hosted(
     hosts: &[Host],
     edits: Edits,
 ) -> anyhow::Result<Assembled> {
-    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name, Variant::Exercise).is_some();
     std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let lock = lock_dir(work)?;
     let config = format!(
@@ -157,18 +164,25 @@ pub fn assemble_hosted(
         None => remove_if_present(&work.join("build.rs"))?,
     }
     write_if_changed(&work.join("info.toml"), manifest_text(pieces).as_bytes())?;
-    let exercises = work.join("exercises");
     let mut wanted = Vec::new();
+    let solutions = pieces.iter().filter_map(|piece| {
+        let text = piece.solution.as_ref()?;
+        Some((piece.entry.solution_path(), text))
+    });
     let files = pieces
         .iter()
         .map(|piece| (piece.entry.exercise_path(), &piece.text))
+        .chain(solutions)
         .chain(hosts.iter().map(|host| (host.path(), &host.text)));
     for (path, text) in files {
         let path = work.join(path);
         write_if_changed(&path, text.as_bytes())?;
         wanted.push(path);
     }
-    remove_others(&exercises, &wanted)?;
+    for dir in ["exercises", "solutions"] {
+        remove_others(&work.join(dir), &wanted)?;
+    }
+    remove_stale_hosts(work, &wanted)?;
     write_mutants(work, pieces)?;
     Ok(Assembled {
         set: assembled_set(work, target, package, pieces, hosts)?,
@@ -203,7 +217,7 @@ fn assembled_set(
         edition: edition.clone(),
         package_dir: work.to_path_buf(),
     };
-    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name).is_some();
+    let hosted = |piece: &Piece| host_of(hosts, &piece.entry.name, Variant::Exercise).is_some();
     let bins = pieces
         .iter()
         .filter(|piece| !hosted(piece))
@@ -219,19 +233,23 @@ fn assembled_set(
         .map_err(|e| anyhow::anyhow!("the assembly's manifest: {e}"))?;
     let mut set = ExerciseSet::assemble(work, parsed, metadata, Path::to_path_buf);
     for exercise in &mut set.exercises {
-        if let Some((host, module)) = host_of(hosts, exercise.name()) {
+        if let Some((host, module)) = host_of(hosts, exercise.name(), Variant::Exercise) {
             exercise.bin = Some(bin(&host.name, host.path()));
             exercise.scope = Some(module.to_string());
+        }
+        if let Some((host, module)) = host_of(hosts, exercise.name(), Variant::Solution) {
+            exercise.solution_bin = Some(bin(&host.name, host.path()));
+            exercise.solution_scope = Some(module.to_string());
         }
     }
     Ok(set)
 }
 
-/// The host holding the piece named `piece`, and its module there.
-fn host_of<'h>(hosts: &'h [Host], piece: &str) -> Option<(&'h Host, &'h str)> {
+/// The host holding the `variant` file of the piece named `piece`, and its module there.
+fn host_of<'h>(hosts: &'h [Host], piece: &str, variant: Variant) -> Option<(&'h Host, &'h str)> {
     hosts
         .iter()
-        .find_map(|host| host.module_of(piece).map(|module| (host, module)))
+        .find_map(|host| host.module_of(piece, variant).map(|module| (host, module)))
 }
 
 /// `mutants/<bin>/` for each piece that has mutants; stale ones are removed.
@@ -311,6 +329,24 @@ fn remove_if_present(path: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// Removes the hosts of earlier assemblies: `.rs` files at the top (but the build
+/// script) that are not `wanted`.
+fn remove_stale_hosts(work: &Path, wanted: &[PathBuf]) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(work) else {
+        return Ok(());
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        let stale = path.extension().is_some_and(|e| e == "rs")
+            && path.file_name().is_some_and(|n| n != "build.rs")
+            && path.is_file()
+            && !wanted.contains(&path);
+        if stale {
+            remove_if_present(&path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes the `.rs` files under `dir` that are not `wanted` (left by earlier assemblies).
 fn remove_others(dir: &Path, wanted: &[PathBuf]) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -340,6 +376,7 @@ mod tests {
             },
             text: String::new(),
             mutants: Vec::new(),
+            solution: None,
         }
     }
 
@@ -368,11 +405,18 @@ mod tests {
             piece("a__y", Some("01")),
             piece("a__z", Some("01")),
         ];
+        let mut own = piece("a", Some("01"));
+        own.solution = Some("// solved\n".into());
+        let pieces = [pieces[0].clone(), pieces[1].clone(), pieces[2].clone(), own];
         let host = Host {
             name: "a__merged".into(),
-            dir: Some("01".into()),
             text: "pub mod m0;\n".into(),
-            modules: vec![("a__x".into(), "m0".into()), ("a__y".into(), "m1".into())],
+            modules: vec![
+                ("a__x".into(), "m0".into()),
+                ("a__y".into(), "m1".into()),
+                ("a".into(), "m2".into()),
+            ],
+            solutions: vec![("a".into(), "m3".into())],
         };
         let work = dir.path().join("work");
         let assembled = assemble_hosted(
@@ -391,7 +435,11 @@ mod tests {
             work.join("exercises/01/a__x.rs").is_file(),
             "a module's file"
         );
-        assert!(work.join("exercises/01/a__merged.rs").is_file());
+        assert!(work.join("a__merged.rs").is_file(), "at the top");
+        assert_eq!(
+            std::fs::read_to_string(work.join("solutions/01/a.rs")).unwrap(),
+            "// solved\n"
+        );
         let set = &assembled.set;
         assert_eq!(set.bin_count, 2);
         let scopes: Vec<(Option<&str>, Option<&str>)> = set
@@ -404,8 +452,17 @@ mod tests {
             [
                 (Some("a__merged"), Some("m0")),
                 (Some("a__merged"), Some("m1")),
-                (Some("a__z"), None)
+                (Some("a__z"), None),
+                (Some("a__merged"), Some("m2")),
             ]
+        );
+        let own = &set.exercises[3];
+        assert_eq!(
+            (
+                own.solution_bin.as_ref().map(|b| b.name.as_str()),
+                own.solution_scope.as_deref()
+            ),
+            (Some("a__merged"), Some("m3"))
         );
     }
 

@@ -416,6 +416,7 @@ mod tests {
             .remove(0),
             text: text.into(),
             mutants: Vec::new(),
+            solution: None,
         };
         let plan = |text: &str| Plan {
             pieces: vec![piece(text)],

@@ -24,6 +24,8 @@ pub struct Exercise {
     /// (the wrong fixes of one exercise, built as one test binary): only the tests under
     /// it are this exercise's, and it runs in a process of its own.
     pub scope: Option<String>,
+    /// The same for `solution_bin`: the solution may be a module of the merged crate too.
+    pub solution_scope: Option<String>,
 }
 
 /// Which file of an exercise is meant: the learner's, or the solution.
@@ -47,6 +49,14 @@ impl Exercise {
         match variant {
             Variant::Exercise => self.bin.as_ref(),
             Variant::Solution => self.solution_bin.as_ref(),
+        }
+    }
+
+    /// The module of the variant's bin that holds the variant's file, if it is merged.
+    pub fn scope_for(&self, variant: Variant) -> Option<&str> {
+        match variant {
+            Variant::Exercise => self.scope.as_deref(),
+            Variant::Solution => self.solution_scope.as_deref(),
         }
     }
 
@@ -186,6 +196,7 @@ impl ExerciseSet {
                     bin: find_bin(&path),
                     solution_bin: find_bin(&solution),
                     scope: None,
+                    solution_scope: None,
                     entry,
                     path,
                     solution,

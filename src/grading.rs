@@ -224,6 +224,7 @@ pub fn plan(reference: &Reference, workspace: &Workspace) -> Plan {
                 .get(&entry.name)
                 .cloned()
                 .unwrap_or_default(),
+            solution: None,
         });
     }
     plan.entries.extend(workspace_entries(reference, workspace));

@@ -126,6 +126,7 @@ pub fn verify(
                 entry,
                 text: mutated.with_editable(file.editable()),
                 mutants: Vec::new(),
+                solution: None,
             }
         })
         .collect();

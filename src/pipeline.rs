@@ -451,7 +451,7 @@ fn execute_untidy(
         return outcome;
     };
     let mut built = build.units.get(unit).cloned().unwrap_or_default();
-    if exercise.scope.is_some() {
+    if exercise.scope_for(planned.item.variant).is_some() {
         // A module of a merged crate: the diagnostics about its own file, as rustc names
         // it (relative to the workspace, like a bin's own path).
         built = built.for_file(&set.display_path(exercise.file(planned.item.variant)));
@@ -478,7 +478,7 @@ fn execute_untidy(
     };
     let ran = run_binary(
         &executable,
-        exercise,
+        planned,
         package_dir,
         &provision.env,
         options,
@@ -617,14 +617,14 @@ struct Ran {
 
 fn run_binary(
     executable: &Path,
-    exercise: &Exercise,
+    planned: &Planned,
     cwd: &Path,
     env: &[(String, String)],
     options: &Options,
     cancel: &Cancel,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Ran {
-    let timeout = exercise.entry.timeout;
+    let (exercise, timeout) = (planned.exercise, planned.exercise.entry.timeout);
     let failed_to = |what: String| Ran {
         verdict: Verdict::ProgramFailed {
             code: None,
@@ -645,7 +645,7 @@ fn run_binary(
     if exercise.entry.test {
         job = job.args(["--color", if options.color { "always" } else { "never" }]);
     }
-    let scope = exercise.scope.as_deref().map(Scope::new);
+    let scope = exercise.scope_for(planned.item.variant).map(Scope::new);
     if let Some(scope) = &scope {
         job = job.arg(scope.filter());
     }

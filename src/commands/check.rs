@@ -14,7 +14,8 @@ use crate::commands::open_set;
 use crate::exercise::{self, ExerciseSet};
 use crate::manifest::Mode;
 use crate::pipeline::{self, Item, Variant};
-use crate::report::{self, Entry, Report};
+use crate::reference::PackageTemplate;
+use crate::report::{self, Entry, Kind, Report};
 use crate::supervisor::{self, Cancel, Job};
 use crate::{cargo, parts, sync, wrong_fixes};
 
@@ -28,10 +29,11 @@ pub struct CheckArgs {
     /// Accept solutions that build with compiler warnings.
     #[arg(long)]
     pub allow_warnings: bool,
-    /// Build each wrong fix as a test binary of its own, none merged with the other wrong
-    /// fixes of its exercise: the same verdicts, slower (to compare and to measure).
-    #[arg(long, hide = true)]
-    pub separate_wrong_fixes: bool,
+    /// Merge nothing: each exercise, solution and wrong fix a test binary of its own (the
+    /// exercises and solutions as the set's own bins): the same verdicts, slower (to
+    /// compare and to measure).
+    #[arg(long = "no-merge", alias = "separate-wrong-fixes", hide = true)]
+    pub no_merge: bool,
 }
 
 pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -41,11 +43,28 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     report
         .entries
         .extend(file_problems(&set, args.allow_missing_solutions));
-    report.entries.extend(bin_problems(&set)?);
+    let bins = bin_problems(&set)?;
+    let bins_in_sync = bins.is_empty();
+    report.entries.extend(bins);
     report.entries.extend(tests_problems(&set));
+
+    let mut wrong = wrong_fixes::find(&set);
+    report.entries.append(&mut wrong.problems);
+    let own = match PackageTemplate::from_dir(&set.root) {
+        Ok(package) if !args.no_merge => wrong_fixes::own::pieces(&set, &package, bins_in_sync),
+        _ => Vec::new(),
+    };
+    let plan = wrong.plan(&own, !args.no_merge);
+    let mut assembled = wrong_fixes::assemble(&set, &plan)?;
+    if let Some(assembled) = &mut assembled {
+        wrong_fixes::own::run_in_set_folders(&mut assembled.set, &set);
+    }
 
     let mut items = Vec::new();
     for (index, exercise) in set.exercises.iter().enumerate() {
+        if plan.is_own(exercise.name()) {
+            continue;
+        }
         if exercise.path.is_file() && !exercise.entry.skip_check_unsolved {
             items.push(Item {
                 exercise: index,
@@ -59,10 +78,6 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             });
         }
     }
-    let mut wrong = wrong_fixes::find(&set);
-    report.entries.append(&mut wrong.problems);
-    let plan = wrong.plan(!args.separate_wrong_fixes);
-    let assembled = wrong_fixes::assemble(&set, &plan)?;
     let separately = BuildSeparately {
         set: &set,
         wrong: &wrong,
@@ -93,6 +108,13 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or(entry.name);
         entry
     };
+    let judge_merged = |outcome: &pipeline::Outcome| {
+        if plan.is_own(&outcome.name) {
+            judge_set(outcome)
+        } else {
+            judge_wrong(outcome)
+        }
+    };
     let mut groups = vec![Group {
         set: &set,
         items,
@@ -102,8 +124,8 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(assembled) = &assembled {
         groups.push(Group {
             set: &assembled.set,
-            items: pipeline::all_exercises(&assembled.set),
-            judge: &judge_wrong,
+            items: merged_items(&assembled.set),
+            judge: &judge_merged,
             retry: Some(&separately),
         });
     }
@@ -112,12 +134,33 @@ pub fn check(start: &Path, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .extend(reporting::run_groups(&groups, &args.report)?);
     report.entries.extend(format_problems(&set)?);
     report.duration = started.elapsed();
-    report.sort();
+    // Merged exercises and solutions ran with the wrong fixes: back in the set's order.
+    report.entries.sort_by_key(|e| {
+        let own = matches!(e.kind, Kind::Exercise | Kind::Solution);
+        let kind = Kind::ALL.iter().position(|k| *k == e.kind);
+        (kind, own.then(|| set.find(&e.name)).flatten())
+    });
     reporting::finish(&report, &args.report)
 }
 
-/// Wrong fixes whose merged crate did not compile (two of them clash, or one is broken),
-/// built one by one as if merging did not exist: each gets its own verdict.
+/// Every exercise of an assembly, and the solutions merged with them.
+fn merged_items(assembled: &ExerciseSet) -> Vec<Item> {
+    let mut items = pipeline::all_exercises(assembled);
+    for (exercise, e) in assembled.exercises.iter().enumerate() {
+        if e.solution_scope.is_some() {
+            items.push(Item {
+                exercise,
+                variant: Variant::Solution,
+            });
+        }
+    }
+    items
+}
+
+/// Members of a merged crate that did not compile (two wrong fixes clash, one is broken,
+/// or the exercise does not compile as shipped), built one by one as if merging did not
+/// exist: each gets its own verdict. Wrong fixes in a workspace of their own, exercises
+/// and solutions as the set's own bins.
 struct BuildSeparately<'a> {
     set: &'a ExerciseSet,
     wrong: &'a wrong_fixes::Found,
@@ -135,19 +178,37 @@ impl Retry for BuildSeparately<'_> {
         options: &pipeline::Options,
         on_event: &(dyn Fn(pipeline::Event) + Sync),
     ) -> anyhow::Result<Vec<pipeline::Outcome>> {
-        let names: BTreeSet<&str> = provisional.iter().map(|o| o.name.as_str()).collect();
-        let pieces = self.wrong.separate_pieces(&names);
-        let Some(assembled) = wrong_fixes::assemble_separately(self.set, &pieces)? else {
-            return Ok(Vec::new());
+        let (own, wrong): (Vec<_>, Vec<_>) =
+            provisional.iter().partition(|o| self.plan.is_own(&o.name));
+        let own_items: Vec<Item> = own
+            .iter()
+            .filter_map(|o| {
+                let exercise = self.set.find(&o.name)?;
+                Some(Item {
+                    exercise,
+                    variant: o.variant,
+                })
+            })
+            .collect();
+        let mut outcomes = if own_items.is_empty() {
+            Vec::new()
+        } else {
+            pipeline::run_batch(self.set, &own_items, options, &Cancel::new(), on_event)?
         };
-        let items = pipeline::all_exercises(&assembled.set);
-        Ok(pipeline::run_batch(
-            &assembled.set,
-            &items,
-            options,
-            &Cancel::new(),
-            on_event,
-        )?)
+        let names: BTreeSet<&str> = wrong.iter().map(|o| o.name.as_str()).collect();
+        let pieces = self.wrong.separate_pieces(&names);
+        if let Some(assembled) = wrong_fixes::assemble_separately(self.set, &pieces)? {
+            let items = pipeline::all_exercises(&assembled.set);
+            let cancel = Cancel::new();
+            outcomes.extend(pipeline::run_batch(
+                &assembled.set,
+                &items,
+                options,
+                &cancel,
+                on_event,
+            )?);
+        }
+        Ok(outcomes)
     }
 }
 

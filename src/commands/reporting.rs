@@ -142,7 +142,10 @@ pub fn run_groups(groups: &[Group], args: &ReportArgs) -> anyhow::Result<Vec<Ent
             if !wanted.is_empty() {
                 let mut retried = retry.run(&wanted, &options, &|e| on_event(e, false))?;
                 for outcome in &mut outcomes {
-                    if let Some(at) = retried.iter().position(|r| r.name == outcome.name) {
+                    if let Some(at) = retried
+                        .iter()
+                        .position(|r| r.name == outcome.name && r.variant == outcome.variant)
+                    {
                         *outcome = retried.swap_remove(at);
                     }
                 }

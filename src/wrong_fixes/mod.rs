@@ -8,6 +8,7 @@
 
 pub mod eligibility;
 pub mod merge;
+pub mod own;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -101,6 +102,7 @@ pub fn find(set: &ExerciseSet) -> Found {
                 entry,
                 text: splice(&text, &exercise_parts),
                 mutants: crate::mutants::files(&set.root, &name),
+                solution: None,
             });
             found.paths.insert(bin.clone(), shown);
             found.exercises.insert(bin.clone(), name.clone());
@@ -125,12 +127,14 @@ fn splice(wrong: &str, exercise: &parts::Parts) -> String {
 }
 
 impl Found {
-    /// How to build the wrong fixes first: merged where possible, or each on its own.
-    pub fn plan(&self, merging: bool) -> Plan {
+    /// How to build the wrong fixes first, and which of `own` (a set's exercises with
+    /// their solutions, see [`own::pieces`]) join them: merged where possible, or each
+    /// wrong fix on its own and none of `own`.
+    pub fn plan(&self, own: &[Piece], merging: bool) -> Plan {
         if !merging {
             return Plan::separate(&self.pieces);
         }
-        merge::plan(&self.pieces, &|piece| {
+        merge::plan(&self.pieces, own, &|piece| {
             self.exercises
                 .get(&piece.entry.name)
                 .cloned()
