@@ -150,6 +150,40 @@ fn hand_over(path: &Path, user: Option<(u32, u32)>) -> Result<(), String> {
         .map_err(|err| format!("cannot give {} to the server's user: {err}", path.display()))
 }
 
+/// Databases created and dropped in one cluster before it is made anew. Each CREATE
+/// DATABASE gets slower as a cluster ages with creations and drops (measured on
+/// PostgreSQL 15: 34 ms on a new cluster, 82 ms after 160 create/drop cycles, ~300 ms
+/// after ~600), and a new cluster costs one initdb (~0.6 s).
+pub const CHURN_LIMIT: u64 = 100;
+
+/// The file in the slot that counts the cluster's databases created so far.
+fn churn_file(layout: &Layout) -> PathBuf {
+    layout.data.with_file_name("databases-created")
+}
+
+fn churn(layout: &Layout) -> u64 {
+    std::fs::read_to_string(churn_file(layout))
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Whether the cluster has created enough databases to be made anew.
+pub fn worn_out(layout: &Layout) -> bool {
+    layout.data.exists() && churn(layout) >= CHURN_LIMIT
+}
+
+/// Adds `created` databases to the cluster's count.
+pub fn add_churn(layout: &Layout, created: u64) {
+    if created > 0 {
+        let _ = std::fs::write(churn_file(layout), (churn(layout) + created).to_string());
+    }
+}
+
+pub fn reset_churn(layout: &Layout) {
+    let _ = std::fs::remove_file(churn_file(layout));
+}
+
 /// Why an existing data directory cannot be started as it is, if it cannot: another
 /// major version's files, or a cluster that initdb never finished.
 pub fn unusable_data(data: &Path, major: u32) -> Option<String> {
@@ -285,6 +319,25 @@ mod tests {
             moved,
             "the same slot gets the same directory"
         );
+    }
+
+    #[test]
+    fn a_cluster_is_worn_out_after_its_churn_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout {
+            data: dir.path().join("data"),
+            socket: dir.path().join("socket"),
+            log: dir.path().join("server.log"),
+            server_user: None,
+        };
+        std::fs::create_dir(&layout.data).unwrap();
+        assert!(!worn_out(&layout));
+        add_churn(&layout, CHURN_LIMIT - 1);
+        assert!(!worn_out(&layout));
+        add_churn(&layout, 1);
+        assert!(worn_out(&layout), "counts add up across runs");
+        reset_churn(&layout);
+        assert!(!worn_out(&layout));
     }
 
     #[test]

@@ -73,6 +73,13 @@ impl Cluster {
         if let Some(why) = layout::unusable_data(&layout.data, install.major) {
             layout::set_aside(&layout.data, &why).map_err(unavailable)?;
         }
+        if layout::worn_out(&layout) {
+            // The cluster holds nothing worth keeping: a new one is faster than an old one.
+            std::fs::remove_dir_all(&layout.data).map_err(|err| {
+                unavailable(format!("cannot renew {}: {err}", layout.data.display()))
+            })?;
+            layout::reset_churn(&layout);
+        }
         if !layout.data.join("PG_VERSION").is_file() {
             init(&install, &layout)?;
             initialised = true;
@@ -165,6 +172,8 @@ impl Drop for Cluster {
         if let Some(server) = self.server.take() {
             server.stop(Signal::SIGINT, STOP_GRACE);
         }
+        let created = self.next_database.load(Ordering::Relaxed).saturating_sub(1);
+        layout::add_churn(&self.layout, created);
     }
 }
 
