@@ -209,7 +209,7 @@ fn assembled_set(
             .map(str::to_string)
     };
     let package_name = field("name").context("the exercises package has no name")?;
-    let edition = field("edition").unwrap_or_else(|| "2015".into());
+    let edition = package.edition().unwrap_or_else(|| "2015".into());
     let bin = |name: &str, path: String| BinTarget {
         package: package_name.clone(),
         name: name.to_string(),

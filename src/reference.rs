@@ -122,6 +122,19 @@ impl Reference {
 }
 
 impl PackageTemplate {
+    /// The edition its bins build in (cargo's default, 2015, when it names none); `None`
+    /// when the manifest has no `[package]`.
+    pub fn edition(&self) -> Option<String> {
+        let manifest: toml::Table = toml::from_str(&self.cargo_toml).ok()?;
+        let edition = manifest.get("package")?.get("edition");
+        Some(
+            edition
+                .and_then(toml::Value::as_str)
+                .unwrap_or("2015")
+                .to_string(),
+        )
+    }
+
     /// The exercises package of the set at `root`, made standalone.
     pub fn from_dir(root: &Path) -> anyhow::Result<Self> {
         let package_manifest = sync::exercises_manifest(root)?;
@@ -273,6 +286,29 @@ impl Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn template(cargo_toml: &str) -> PackageTemplate {
+        PackageTemplate {
+            cargo_toml: cargo_toml.into(),
+            lockfile: None,
+            build_script: None,
+        }
+    }
+
+    #[test]
+    fn the_copy_builds_in_the_packages_edition() {
+        assert_eq!(
+            template("[package]\nname = \"e\"\nedition = \"2024\"\n")
+                .edition()
+                .as_deref(),
+            Some("2024")
+        );
+        assert_eq!(
+            template("[package]\nname = \"e\"\n").edition().as_deref(),
+            Some("2015")
+        );
+        assert_eq!(template("[workspace]\n").edition(), None);
+    }
 
     #[test]
     fn a_member_package_becomes_a_workspace_of_its_own() {

@@ -453,25 +453,12 @@ fn watch_mode_keeps_one_server_for_the_session_and_stops_it_on_quit() {
     );
     let root = fixture.root().to_string_lossy().into_owned();
     let waited = std::time::Instant::now();
-    while !server_processes(&root).is_empty() && waited.elapsed().as_secs() < 30 {
+    while !common::processes_mentioning(&root).is_empty() && waited.elapsed().as_secs() < 30 {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(
-        server_processes(&root),
+        common::processes_mentioning(&root),
         Vec::<u32>::new(),
         "the server outlived watch mode"
     );
-}
-
-/// Live processes whose command line mentions `needle` (a fixture's path).
-fn server_processes(needle: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| !common::process_gone(pid))
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
-        })
-        .collect()
 }

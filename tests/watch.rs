@@ -251,21 +251,6 @@ fn send(p: &mut rexpect::session::PtySession, keys: &str) {
     p.flush().unwrap();
 }
 
-/// Processes whose command line mentions `needle` (our fixture's path).
-fn processes_mentioning(needle: &str) -> Vec<u32> {
-    let me = std::process::id();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| pid != me && !process_gone(pid))
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).contains(needle))
-                .unwrap_or(false)
-        })
-        .collect()
-}
-
 #[test]
 fn learner_loop_in_a_terminal() {
     let set = Fixture::new(&[

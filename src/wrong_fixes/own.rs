@@ -27,7 +27,7 @@ pub fn pieces(set: &ExerciseSet, package: &PackageTemplate, bins_in_sync: bool) 
     {
         return Vec::new();
     }
-    let edition = package_edition(&package.cargo_toml);
+    let edition = package.edition();
     set.exercises
         .iter()
         .filter(|e| joins(e, edition.as_deref()))
@@ -43,7 +43,7 @@ pub fn pieces(set: &ExerciseSet, package: &PackageTemplate, bins_in_sync: bool) 
 }
 
 /// Whether `exercise` is checked in both files, each built by a bin of the package in
-/// the package's edition (`package_edition`).
+/// the package's edition ([`PackageTemplate::edition`]).
 fn joins(exercise: &Exercise, package_edition: Option<&str>) -> bool {
     let checked = exercise.path.is_file()
         && !exercise.entry.skip_check_unsolved
@@ -54,18 +54,6 @@ fn joins(exercise: &Exercise, package_edition: Option<&str>) -> bool {
             .is_some_and(|bin| Some(bin.edition.as_str()) == package_edition)
     });
     checked && same_edition
-}
-
-/// The edition the copy of the package builds in (cargo's default when it names none).
-fn package_edition(cargo_toml: &str) -> Option<String> {
-    let manifest: toml::Table = toml::from_str(cargo_toml).ok()?;
-    let edition = manifest.get("package")?.get("edition");
-    Some(
-        edition
-            .and_then(toml::Value::as_str)
-            .unwrap_or("2015")
-            .to_string(),
-    )
 }
 
 /// Whether every `[[bin]]` of the set's package says only its name and path.
@@ -194,18 +182,5 @@ mod tests {
         let mut no_bin = exercise(dir.path(), "2024");
         no_bin.solution_bin = None;
         assert!(!joins(&no_bin, Some("2024")));
-    }
-
-    #[test]
-    fn the_copy_builds_in_the_packages_edition() {
-        assert_eq!(
-            package_edition("[package]\nname = \"e\"\nedition = \"2024\"\n").as_deref(),
-            Some("2024")
-        );
-        assert_eq!(
-            package_edition("[package]\nname = \"e\"\n").as_deref(),
-            Some("2015")
-        );
-        assert_eq!(package_edition("[workspace]\n"), None);
     }
 }

@@ -174,6 +174,21 @@ pub fn failing() -> String {
     PASSING.replace("    42\n}\n\nfn main", "    41\n}\n\nfn main")
 }
 
+/// Processes whose command line mentions `needle` (our fixture's path).
+pub fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me && !process_gone(pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
 /// Whether a process is gone (or a zombie nobody reaped, which runs no code).
 pub fn process_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::unavailable;
 use crate::services::Unavailable;
-use crate::supervisor::{self, Cancel, Collect, Ending, Job};
+use crate::supervisor::Job;
 
 /// Overrides the search with one directory (for a second installation, or to test).
 pub const BIN_ENV: &str = "BACKLINGS_POSTGRES_BIN";
@@ -74,11 +74,9 @@ fn version_of(postgres: &Path) -> Result<String, Unavailable> {
     let job = Job::new(postgres)
         .arg("--version")
         .timeout(Duration::from_secs(10));
-    let done = supervisor::run_merged(&job, Collect::default(), &Cancel::new())
-        .map_err(|err| unavailable(format!("cannot run {}: {err}", postgres.display())))?;
-    let said = String::from_utf8_lossy(&done.stdout.0).into_owned();
-    match (done.ending, parse_version(&said)) {
-        (Ending::Exited(0), Some(version)) => Ok(version),
+    let (succeeded, said) = super::run_quietly(&job).map_err(unavailable)?;
+    match (succeeded, parse_version(&said)) {
+        (true, Some(version)) => Ok(version),
         _ => Err(unavailable(format!(
             "{} --version did not say its version: {}",
             postgres.display(),

@@ -229,14 +229,21 @@ impl Client {
             .args(["-c", sql])
             .env("PGCONNECT_TIMEOUT", "10")
             .timeout(Duration::from_secs(30));
-        let done = supervisor::run_merged(&job, Collect::default(), &Cancel::new())
-            .map_err(|err| format!("could not start {}: {err}", self.psql.display()))?;
-        if done.ending == Ending::Exited(0) {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&done.stdout.0).trim().to_string())
+        match run_quietly(&job)? {
+            (true, _) => Ok(()),
+            (false, said) => Err(said.trim().to_string()),
         }
     }
+}
+
+/// Runs one of PostgreSQL's short-lived programs (`postgres --version`, `initdb`, `psql`)
+/// to its end: whether it succeeded, and what it said (stdout and stderr together).
+/// `Err` when it could not be started at all.
+fn run_quietly(job: &Job) -> Result<(bool, String), String> {
+    let done = supervisor::run_merged(job, Collect::default(), &Cancel::new())
+        .map_err(|err| format!("could not start {}: {err}", job.program.display()))?;
+    let said = String::from_utf8_lossy(&done.stdout.0).into_owned();
+    Ok((done.ending == Ending::Exited(0), said))
 }
 
 /// Creates the cluster's files with `initdb`.
@@ -259,17 +266,14 @@ fn init(install: &Install, layout: &Layout) -> Result<(), Unavailable> {
     if let Some((uid, gid)) = layout.server_user {
         job = job.user(uid, gid);
     }
-    let done = supervisor::run_merged(&job, Collect::default(), &Cancel::new())
-        .map_err(|err| unavailable(format!("could not run initdb: {err}")))?;
-    if done.ending == Ending::Exited(0) {
-        return Ok(());
+    match run_quietly(&job).map_err(unavailable)? {
+        (true, _) => Ok(()),
+        (false, output) => Err(unavailable(format!(
+            "initdb could not create a cluster in {}: {}",
+            layout.data.display(),
+            last_lines(&output, 12)
+        ))),
     }
-    let output = String::from_utf8_lossy(&done.stdout.0);
-    Err(unavailable(format!(
-        "initdb could not create a cluster in {}: {}",
-        layout.data.display(),
-        last_lines(&output, 12)
-    )))
 }
 
 /// Starts the server and waits until it accepts connections.
